@@ -1,0 +1,116 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createDb, type Db } from './db/database.ts';
+import { migrateDown, migrateToLatest } from './db/migrate.ts';
+import { IMPORT_FORMATS, ImportError, type ImportFormat, importFile } from './import/import-file.ts';
+import { startServer } from './server.ts';
+import { prepareDatabase } from './setup.ts';
+import { loadTagger, tagPapers } from './topics/tagging.ts';
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+async function withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
+  const c = config();
+  const db = await createDb({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+  try {
+    return await fn(db, c);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD.');
+  }
+  return value;
+}
+
+const program = new Command('papergraph')
+  .description(
+    'papergraph: a GraphQL API for research papers.\n' +
+      'Settings come from the environment: DATABASE_URL (PostgreSQL; embedded PGlite when unset), DATA_DIR, PORT, HOST, SAMPLE_DATA, NODE_ENV.',
+  )
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('migrate the database, load the sample data on first start, and serve GraphQL (GraphiQL in a browser)')
+  .action(async () => {
+    const running = await startServer(config());
+    console.log(`papergraph is serving ${running.url}`);
+    const stop = (signal: string) => {
+      console.log(`${signal}: finishing requests and shutting down...`);
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations (or undo the newest with --down)')
+  .option('--down', 'undo the newest migration instead')
+  .action(async (options: { down?: boolean }) => {
+    await withDb(async (db) => {
+      const names = options.down ? await migrateDown(db) : await migrateToLatest(db);
+      console.log(names.length > 0 ? `${options.down ? 'Undid' : 'Applied'}: ${names.join(', ')}` : 'Nothing to do.');
+    });
+  });
+
+program
+  .command('import')
+  .description('import papers from files (format detected from the content); each file is one transaction')
+  .argument('<file...>', 'files to import')
+  .addOption(new Option('--format <format>', 'force the input format').choices(IMPORT_FORMATS))
+  .option('--featured-on <date>', 'the Daily Papers day a page lists (YYYY-MM-DD); page text has no year', isoDate)
+  .action(async (files: string[], options: { format?: ImportFormat; featuredOn?: string }) => {
+    await withDb(async (db) => {
+      await prepareDatabase(db, { sampleData: 'off' });
+      let failed = false;
+      for (const file of files) {
+        try {
+          const summary = await importFile(db, file, options);
+          for (const p of summary.problems) console.error(`${p.source}:${p.line}: skipped: ${p.message}`);
+          console.log(
+            `${file}: read ${summary.read}, created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped}`,
+          );
+        } catch (error) {
+          failed = true;
+          const message = error instanceof ImportError ? error.message : `${file}: ${(error as Error).message}`;
+          console.error(`import failed, nothing written: ${message}`);
+        }
+      }
+      if (failed) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('retag')
+  .description('re-tag every paper with the topic rules stored in the database')
+  .action(async () => {
+    await withDb(async (db) => {
+      await prepareDatabase(db, { sampleData: 'off' });
+      const started = performance.now();
+      const count = await db.transaction().execute(async (trx) => tagPapers(trx, await loadTagger(trx)));
+      console.log(`Tagged ${count} papers in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, type LogEvent, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './types.ts';
+
+export type Db = Kysely<DB>;
+
+export interface DbOptions {
+  /** postgres:// URL; absent selects the embedded PGlite database. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; absent (with no URL) keeps the database in memory. */
+  dataDir?: string | undefined;
+  /** Extra pg Pool settings (tests use `options` to pin a search_path). */
+  pool?: pg.PoolConfig;
+  /** Kysely's log hook: every executed statement is reported here (tests count them). */
+  log?: (event: LogEvent) => void;
+}
+
+// Dates stay 'YYYY-MM-DD' strings on both drivers: a JS Date would shift them by the
+// server's time zone, and the API's Date scalar is a calendar date, not an instant.
+const DATE_OID = 1082;
+const identity = (value: string) => value;
+
+function pgTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === DATE_OID ? identity : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
+
+/** Opens PGlite (in memory or in a folder) and waits until it is ready. */
+export async function openPGlite(dataDir?: string): Promise<PGlite> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir, { parsers: { [pgliteTypes.DATE]: identity } });
+  await pglite.waitReady;
+  return pglite;
+}
+
+/** A Kysely instance on PostgreSQL (a pg Pool) or on the embedded PGlite. */
+export async function createDb(options: DbOptions): Promise<Db> {
+  const log = options.log;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      types: pgTypes(),
+      ...options.pool,
+    });
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  }
+  const pglite = await openPGlite(options.dataDir);
+  return new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), ...(log ? { log } : {}) });
+}
+
+/** Runs fn in a transaction, or inside the caller's when db already is one. */
+export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute(fn);
+}

@@ -1,0 +1,327 @@
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { groupBy } from '../../util/group-by.ts';
+import type { Db } from '../database.ts';
+import type { DB, PaperRow } from '../types.ts';
+
+/** The columns a paper is served with (search and title_key stay in the database). */
+const PAPER_COLUMNS = [
+  'p.id',
+  'p.arxiv_id',
+  'p.title',
+  'p.abstract',
+  'p.authors_count',
+  'p.published_at',
+  'p.featured_on',
+  'p.upvotes',
+  'p.organization_id',
+  'p.github_url',
+  'p.project_url',
+  'p.created_at',
+  'p.updated_at',
+] as const;
+
+export type Paper = Omit<PaperRow, 'search' | 'title_key'>;
+
+export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'title';
+export interface PaperOrder {
+  field: PaperOrderField;
+  direction: 'asc' | 'desc';
+}
+
+/** Conditions a paper must meet; every one given applies (AND). Bounds are inclusive. */
+export interface PaperFilter {
+  /** Topic ids; a paper matches when tagged with any of them or with a child of one. */
+  topicIds?: readonly number[] | undefined;
+  /** Organization name, case-insensitive. */
+  organizationName?: string | undefined;
+  publishedAfter?: string | undefined;
+  publishedBefore?: string | undefined;
+  featuredOn?: string | undefined;
+  minUpvotes?: number | undefined;
+  authorsCountMin?: number | undefined;
+  authorsCountMax?: number | undefined;
+}
+
+/** Which papers a list is drawn from: all, or those of one topic or organization. */
+export type PaperScope = 'all' | 'topic' | 'organization';
+
+/** A position in a sorted list: the sort key's value and the paper id that breaks ties. */
+export interface Keyset {
+  value: string | number;
+  id: number;
+}
+
+export interface PageSpec {
+  order: PaperOrder;
+  after?: Keyset | undefined;
+  before?: Keyset | undefined;
+  /** Rows to fetch (the caller asks one more than the page to learn whether more exist). */
+  limit: number;
+  /** Walk backwards from `before` (for `last`): rows come in reverse order. */
+  inverted: boolean;
+}
+
+type PaperQuery = SelectQueryBuilder<DB & { p: DB['papers'] }, 'p', object>;
+
+/** The sort key of an order field, never NULL: missing dates sort as the oldest. */
+function sortKey(field: PaperOrderField): RawBuilder<unknown> {
+  switch (field) {
+    case 'published_at':
+      return sql`coalesce(p.published_at, '-infinity'::date)`;
+    case 'featured_on':
+      return sql`coalesce(p.featured_on, '-infinity'::date)`;
+    case 'upvotes':
+      return sql`p.upvotes`;
+    case 'title':
+      return sql`p.title`;
+  }
+}
+
+function keyParam(field: PaperOrderField, value: string | number): RawBuilder<unknown> {
+  if (field === 'upvotes') return sql`${value}::int`;
+  if (field === 'title') return sql`${value}::text`;
+  return sql`${value}::date`;
+}
+
+/** The value of a row's sort key, as the cursor stores it. */
+export function sortValue(paper: Paper, field: PaperOrderField): string | number {
+  switch (field) {
+    case 'published_at':
+      return paper.published_at ?? '-infinity';
+    case 'featured_on':
+      return paper.featured_on ?? '-infinity';
+    case 'upvotes':
+      return paper.upvotes;
+    case 'title':
+      return paper.title;
+  }
+}
+
+/** Papers tagged with topic `topicId` or with one of its children. */
+function inTopics(topicIds: Expression<unknown>) {
+  return sql<boolean>`p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in (select t.id from topics t where t.id = any(${topicIds}) or t.parent_id = any(${topicIds})))`;
+}
+
+function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
+  let q = query;
+  if (filter.topicIds) q = q.where(inTopics(sql`${[...filter.topicIds]}::int[]`));
+  if (filter.organizationName !== undefined) {
+    q = q.where(
+      sql<boolean>`p.organization_id in (select o.id from organizations o where lower(o.name) = lower(${filter.organizationName}))`,
+    );
+  }
+  if (filter.publishedAfter) q = q.where('p.published_at', '>=', filter.publishedAfter);
+  if (filter.publishedBefore) q = q.where('p.published_at', '<=', filter.publishedBefore);
+  if (filter.featuredOn) q = q.where('p.featured_on', '=', filter.featuredOn);
+  if (filter.minUpvotes !== undefined) q = q.where('p.upvotes', '>=', filter.minUpvotes);
+  if (filter.authorsCountMin !== undefined) q = q.where('p.authors_count', '>=', filter.authorsCountMin);
+  if (filter.authorsCountMax !== undefined) q = q.where('p.authors_count', '<=', filter.authorsCountMax);
+  return q;
+}
+
+function applyScope(query: PaperQuery, scope: PaperScope, parentId: Expression<unknown>): PaperQuery {
+  if (scope === 'topic') return query.where(inTopics(sql`array[${parentId}]`));
+  if (scope === 'organization') return query.where(sql<boolean>`p.organization_id = ${parentId}`);
+  return query;
+}
+
+function applyPage(query: PaperQuery, page: PageSpec): PaperQuery {
+  const key = sortKey(page.order.field);
+  const asc = page.order.direction === 'asc';
+  let q = query;
+  const bound = (cursor: Keyset, forward: boolean) => {
+    const op = sql.raw(forward === asc ? '>' : '<');
+    return sql<boolean>`(${key}, p.id) ${op} (${keyParam(page.order.field, cursor.value)}, ${cursor.id}::int)`;
+  };
+  if (page.after) q = q.where(bound(page.after, true));
+  if (page.before) q = q.where(bound(page.before, false));
+  const dir = asc !== page.inverted ? 'asc' : 'desc';
+  return q.orderBy(key, dir).orderBy('p.id', dir).limit(page.limit);
+}
+
+function papersQuery(db: Db | ExpressionBuilder<DB, never>) {
+  return (db as Db).selectFrom('papers as p') as unknown as PaperQuery;
+}
+
+/**
+ * One page of papers for each parent (a topic or an organization; one `null` parent for
+ * scope 'all'), in one statement: a LATERAL subquery per parent. Returns rows in page order
+ * per parent, in the order of `parentIds`.
+ */
+export async function findPaperPages(
+  db: Db,
+  scope: PaperScope,
+  parentIds: readonly (number | null)[],
+  filter: PaperFilter,
+  page: PageSpec,
+): Promise<Paper[][]> {
+  if (scope === 'all') {
+    const rows = await applyPage(applyFilter(papersQuery(db), filter), page)
+      .select(PAPER_COLUMNS)
+      .execute();
+    return parentIds.map(() => rows as Paper[]);
+  }
+  const ids = parentIds.filter((id): id is number => id !== null);
+  const rows = await db
+    .selectFrom(db.selectNoFrom(sql<number>`unnest(${ids}::int[])`.as('parent_id')).as('s'))
+    .innerJoinLateral(
+      (eb) => {
+        const inner = applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id'));
+        return applyPage(applyFilter(inner, filter), page).select(PAPER_COLUMNS).as('p');
+      },
+      (join) => join.onTrue(),
+    )
+    .selectAll('p')
+    .select('s.parent_id')
+    .execute();
+  const byParent = groupBy(rows, (row) => row.parent_id);
+  return parentIds.map((id) => (id === null ? [] : ((byParent.get(id) ?? []) as Paper[])));
+}
+
+/** The number of papers matching `filter` within each parent's scope, in key order; 0 when none. */
+export async function countPapers(
+  db: Db,
+  scope: PaperScope,
+  parentIds: readonly (number | null)[],
+  filter: PaperFilter,
+): Promise<number[]> {
+  if (scope === 'all') {
+    const row = await applyFilter(papersQuery(db), filter)
+      .select(sql<number>`count(*)::int`.as('count'))
+      .executeTakeFirstOrThrow();
+    return parentIds.map(() => row.count);
+  }
+  const ids = parentIds.filter((id): id is number => id !== null);
+  const rows = await db
+    .selectFrom(db.selectNoFrom(sql<number>`unnest(${ids}::int[])`.as('parent_id')).as('s'))
+    .select((eb) => [
+      's.parent_id',
+      applyFilter(applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id')), filter)
+        .select(sql<number>`count(*)::int`.as('count'))
+        .$asScalar()
+        .as('count'),
+    ])
+    .execute();
+  const counts = new Map(rows.map((r) => [r.parent_id, r.count ?? 0]));
+  return parentIds.map((id) => (id === null ? 0 : (counts.get(id) ?? 0)));
+}
+
+/** Papers with these ids, in no particular order (the loader sorts). */
+export async function findPapersByIds(db: Db, ids: readonly number[]): Promise<Paper[]> {
+  return (await papersQuery(db)
+    .select(PAPER_COLUMNS)
+    .where('p.id', '=', sql<number>`any(${[...ids]}::int[])`)
+    .execute()) as Paper[];
+}
+
+/** The paper with this arXiv id, or undefined. */
+export async function findPaperByArxivId(db: Db, arxivId: string): Promise<Paper | undefined> {
+  return (await papersQuery(db).select(PAPER_COLUMNS).where('p.arxiv_id', '=', arxivId).executeTakeFirst()) as
+    | Paper
+    | undefined;
+}
+
+/** A paper's stored values that an import may change, with the keys it is matched on. */
+export type MergeablePaper = Pick<
+  PaperRow,
+  | 'id'
+  | 'arxiv_id'
+  | 'title_key'
+  | 'title'
+  | 'abstract'
+  | 'authors_count'
+  | 'published_at'
+  | 'featured_on'
+  | 'upvotes'
+  | 'organization_id'
+  | 'github_url'
+  | 'project_url'
+>;
+
+/**
+ * The title keys (see the papers.title_key column) of these titles, computed by the same
+ * SQL expression as the column, in input order.
+ */
+export async function titleKeys(db: Db, titles: readonly string[]): Promise<string[]> {
+  if (titles.length === 0) return [];
+  const rows = await db
+    .selectNoFrom(
+      sql<
+        string[]
+      >`array(select btrim(lower(regexp_replace(t, '[^[:alnum:]]+', ' ', 'g'))) from unnest(${[...titles]}::text[]) with ordinality as u(t, n) order by n)`.as(
+        'keys',
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return rows.keys;
+}
+
+/** Existing papers matching any of these arXiv ids or title keys (locked for the import). */
+export function findPapersToMerge(
+  db: Db,
+  arxivIds: readonly string[],
+  keys: readonly string[],
+): Promise<MergeablePaper[]> {
+  return db
+    .selectFrom('papers')
+    .select([
+      'id',
+      'arxiv_id',
+      'title_key',
+      'title',
+      'abstract',
+      'authors_count',
+      'published_at',
+      'featured_on',
+      'upvotes',
+      'organization_id',
+      'github_url',
+      'project_url',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`),
+        eb('title_key', '=', sql<string>`any(${[...keys]}::text[])`),
+      ]),
+    )
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+export type NewPaper = Omit<MergeablePaper, 'id' | 'title_key'>;
+
+/** Inserts papers in one statement; returns their ids in input order. */
+export async function insertPapers(db: Db, papers: readonly NewPaper[]): Promise<number[]> {
+  if (papers.length === 0) return [];
+  const rows = await db
+    .insertInto('papers')
+    .values([...papers])
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Applies changed values to one paper and stamps updated_at. */
+export async function updatePaper(db: Db, id: number, changes: Partial<NewPaper>): Promise<void> {
+  await db
+    .updateTable('papers')
+    .set({ ...changes, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Id, title and abstract of these papers (all papers when ids is undefined), for tagging. */
+export function findPaperTexts(
+  db: Db,
+  ids?: readonly number[],
+): Promise<{ id: number; title: string; abstract: string }[]> {
+  let query = db.selectFrom('papers').select(['id', 'title', 'abstract']).orderBy('id');
+  if (ids) query = query.where('id', '=', sql<number>`any(${[...ids]}::int[])`);
+  return query.execute();
+}
+
+/** Whether the database holds any paper at all. */
+export async function hasAnyPaper(db: Db): Promise<boolean> {
+  return (await db.selectFrom('papers').select('id').limit(1).executeTakeFirst()) !== undefined;
+}

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.ts';
+import type { TopicRow } from '../types.ts';
+
+/** Topics with these ids, in no particular order (the loader sorts). */
+export function findTopicsByIds(db: Db, ids: readonly number[]): Promise<TopicRow[]> {
+  return db
+    .selectFrom('topics')
+    .selectAll()
+    .where('id', '=', sql<number>`any(${[...ids]}::int[])`)
+    .execute();
+}
+
+/** Topics with these slugs, in no particular order. */
+export function findTopicsBySlugs(db: Db, slugs: readonly string[]): Promise<TopicRow[]> {
+  return db
+    .selectFrom('topics')
+    .selectAll()
+    .where('slug', '=', sql<string>`any(${[...slugs]}::text[])`)
+    .execute();
+}
+
+/** Every topic, areas and their topics, in taxonomy order (parents before their children). */
+export function findAllTopics(db: Db, options: { rootsOnly?: boolean } = {}): Promise<TopicRow[]> {
+  let query = db.selectFrom('topics').selectAll();
+  if (options.rootsOnly) query = query.where('parent_id', 'is', null);
+  return query.orderBy('position').orderBy('id').execute();
+}
+
+/** The children of these topics, in taxonomy order; the caller groups them by parent_id. */
+export function findChildTopics(db: Db, parentIds: readonly number[]): Promise<TopicRow[]> {
+  return db
+    .selectFrom('topics')
+    .selectAll()
+    .where('parent_id', '=', sql<number>`any(${[...parentIds]}::int[])`)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
+}
+
+export type PaperTopicRow = TopicRow & { paper_id: number; score: number };
+
+/** The topics of these papers, each row carrying paper_id and score, best score first per paper. */
+export function findTopicsOfPapers(db: Db, paperIds: readonly number[]): Promise<PaperTopicRow[]> {
+  return db
+    .selectFrom('paper_topics as pt')
+    .innerJoin('topics as t', 't.id', 'pt.topic_id')
+    .selectAll('t')
+    .select(['pt.paper_id', 'pt.score'])
+    .where('pt.paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
+    .orderBy('pt.paper_id')
+    .orderBy('pt.score', 'desc')
+    .orderBy('t.position')
+    .execute();
+}
+
+export interface TaxonomyEntry {
+  slug: string;
+  name: string;
+  description: string;
+  parent: string | null;
+}
+
+/**
+ * Adds the taxonomy's topics that the database lacks, in order, and returns the slugs it
+ * added. Existing topics are left as they are, so edits made in the database survive.
+ */
+export async function insertMissingTopics(db: Db, entries: readonly TaxonomyEntry[]): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const added = await db
+    .insertInto('topics')
+    .values(entries.map((e, position) => ({ slug: e.slug, name: e.name, description: e.description, position })))
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returning('slug')
+    .execute();
+  const addedSlugs = new Set(added.map((r) => r.slug));
+  for (const e of entries) {
+    if (!e.parent || !addedSlugs.has(e.slug)) continue;
+    await db
+      .updateTable('topics')
+      .set({ parent_id: (eb) => eb.selectFrom('topics as p').select('p.id').where('p.slug', '=', e.parent) })
+      .where('slug', '=', e.slug)
+      .execute();
+  }
+  return [...addedSlugs];
+}
+
+export interface TopicRuleRow {
+  topic: string;
+  pattern: string;
+  weight: number;
+}
+
+/** The tagger's rules, with their topic's slug, for topics without children. */
+export function findTopicRules(db: Db): Promise<TopicRuleRow[]> {
+  return db
+    .selectFrom('topic_rules as r')
+    .innerJoin('topics as t', 't.id', 'r.topic_id')
+    .select(['t.slug as topic', 'r.pattern', 'r.weight'])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('topics as c').select('c.id').whereRef('c.parent_id', '=', 't.id'))))
+    .orderBy('r.id')
+    .execute();
+}
+
+/** Adds rules (by topic slug); a rule already present for its topic is left alone. */
+export async function insertTopicRules(db: Db, rules: readonly TopicRuleRow[]): Promise<void> {
+  if (rules.length === 0) return;
+  const ids = new Map(
+    (await findTopicsBySlugs(db, [...new Set(rules.map((r) => r.topic))])).map((t) => [t.slug, t.id]),
+  );
+  const values = rules.flatMap((r) => {
+    const topicId = ids.get(r.topic);
+    return topicId === undefined ? [] : [{ topic_id: topicId, pattern: r.pattern, weight: r.weight }];
+  });
+  if (values.length === 0) return;
+  await db
+    .insertInto('topic_rules')
+    .values(values)
+    .onConflict((oc) => oc.columns(['topic_id', 'pattern']).doNothing())
+    .execute();
+}

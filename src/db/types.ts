@@ -1,0 +1,9 @@
+// The generated interface is the truth (npm run db:types; CI runs it with --verify);
+// this file only adds the row aliases the code uses.
+import type { Selectable } from 'kysely';
+import type { DB, Organizations, Papers, Topics } from './types.generated.ts';
+
+export type { DB };
+export type PaperRow = Selectable<Papers>;
+export type TopicRow = Selectable<Topics>;
+export type OrganizationRow = Selectable<Organizations>;

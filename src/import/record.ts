@@ -1,0 +1,33 @@
+/** A paper as an importer read it, before it meets the database. */
+export interface PaperRecord {
+  /** Where the record starts in its file (1-based), for messages. */
+  line: number;
+  arxivId: string | null;
+  title: string;
+  abstract: string;
+  authorsCount: number | null;
+  /** YYYY-MM-DD */
+  publishedAt: string | null;
+  /** YYYY-MM-DD */
+  featuredOn: string | null;
+  upvotes: number | null;
+  organization: { name: string; displayName: string | null } | null;
+  githubUrl: string | null;
+  projectUrl: string | null;
+}
+
+/** A part of the input that was skipped, and why. */
+export interface ImportProblem {
+  source: string;
+  line: number;
+  message: string;
+}
+
+export interface ImportSummary {
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  problems: ImportProblem[];
+}

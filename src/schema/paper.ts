@@ -1,0 +1,161 @@
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { findPaperByArxivId, findPapersByIds, type Paper as PaperRow } from '../db/queries/papers.ts';
+import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
+import { badUserInput, notFound } from '../errors.ts';
+import { groupBy } from '../util/group-by.ts';
+import { parseGlobalId } from './global-id.ts';
+import { Organization } from './organization.ts';
+import {
+  loadPaperConnections,
+  loadPaperCounts,
+  type PaperConnectionShape,
+  type PaperListArgs,
+  paperListArgs,
+} from './paper-connection.ts';
+import { Topic } from './topic.ts';
+
+/** The topics of many papers in one statement: one list per paper id, best score first. */
+async function loadTopicsOfPapers(paperIds: readonly number[], ctx: Context): Promise<PaperTopicRow[][]> {
+  const rows = await findTopicsOfPapers(ctx.db, paperIds);
+  const byPaper = groupBy(rows, (row) => row.paper_id);
+  return paperIds.map((id) => byPaper.get(id) ?? []);
+}
+
+export const Paper = builder.loadableNodeRef<PaperRow, number>('Paper', {
+  id: { resolve: (paper) => paper.id, parse: (id) => Number(id) },
+  load: (ids: number[], ctx: Context) => findPapersByIds(ctx.db, ids),
+  sort: (paper) => paper.id,
+});
+
+export const TopicScore = builder.objectRef<PaperTopicRow>('TopicScore').implement({
+  description: "A topic of a paper with the tagger's confidence that the paper belongs to it.",
+  fields: (t) => ({
+    topic: t.field({ type: Topic, nullable: false, description: 'The topic.', resolve: (row) => row }),
+    score: t.exposeFloat('score', {
+      nullable: false,
+      description: 'How strongly the paper belongs to the topic, from 0 (exclusive) to 1; higher is more relevant.',
+    }),
+  }),
+});
+
+Paper.implement({
+  description: 'A research paper as listed on Daily Papers: its text, dates, votes, links, organization and topics.',
+  fields: (t) => ({
+    arxivId: t.exposeString('arxiv_id', {
+      nullable: true,
+      description: 'The arXiv identifier (e.g. `2406.02214`); null for papers imported without one.',
+    }),
+    title: t.exposeString('title', { nullable: false, description: 'The title.' }),
+    abstract: t.exposeString('abstract', {
+      nullable: false,
+      description: 'The abstract, whitespace collapsed; empty when unknown.',
+    }),
+    authorsCount: t.exposeInt('authors_count', {
+      nullable: true,
+      description: 'How many authors the paper has; null when the source did not say.',
+    }),
+    publishedAt: t.expose('published_at', {
+      type: 'Date',
+      nullable: true,
+      description: 'The day the paper was published (on arXiv); null when unknown.',
+    }),
+    featuredOn: t.expose('featured_on', {
+      type: 'Date',
+      nullable: true,
+      description: 'The Daily Papers day the paper was featured on; null when unknown or never featured.',
+    }),
+    upvotes: t.exposeInt('upvotes', { nullable: false, description: 'Upvotes on Daily Papers (0 or more).' }),
+    githubUrl: t.exposeString('github_url', {
+      nullable: true,
+      description: 'The GitHub repository of the paper’s code, if any.',
+    }),
+    projectUrl: t.exposeString('project_url', {
+      nullable: true,
+      description: 'The project page of the paper, if any.',
+    }),
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description: 'The organization that submitted or claims the paper, if known.',
+      resolve: (paper) => paper.organization_id,
+    }),
+    topics: t.loadableList({
+      type: Topic,
+      nullable: false,
+      description: 'The topics of the paper, most relevant first (see `topicScores` for the scores).',
+      load: loadTopicsOfPapers,
+      resolve: (paper) => paper.id,
+    }),
+    topicScores: t.loadableList({
+      type: TopicScore,
+      nullable: false,
+      description: 'The topics of the paper with their scores, most relevant first.',
+      load: loadTopicsOfPapers,
+      resolve: (paper) => paper.id,
+    }),
+    createdAt: t.expose('created_at', {
+      type: 'DateTime',
+      nullable: false,
+      description: 'When the paper was added to papergraph.',
+    }),
+    updatedAt: t.expose('updated_at', {
+      type: 'DateTime',
+      nullable: false,
+      description: 'When the paper last changed in papergraph.',
+    }),
+  }),
+});
+
+export const PaperConnection = builder.connectionObject(
+  {
+    type: Paper,
+    name: 'PaperConnection',
+    description: 'A page of papers, with cursors to walk the rest of the list.',
+    fields: (t) => ({
+      totalCount: t.loadable({
+        type: 'Int',
+        nullable: false,
+        description: 'The number of papers in the whole list (every page), with the filter applied.',
+        byPath: true,
+        load: (keys: string[], ctx: Context) => loadPaperCounts(ctx, keys),
+        resolve: (connection) => (connection as unknown as PaperConnectionShape).countKey,
+      }),
+    }),
+  },
+  { name: 'PaperEdge', description: 'A paper in a list, with the cursor of its position.' },
+);
+
+builder.queryFields((t) => ({
+  paper: t.field({
+    type: Paper,
+    nullable: true,
+    description:
+      'A paper by its global `id` or by its `arxivId` (give exactly one). An unknown one gives null and a NOT_FOUND error.',
+    args: {
+      id: t.arg.id({ description: 'The global ID of the paper.' }),
+      arxivId: t.arg.string({ description: 'The arXiv identifier, e.g. `2406.02214`.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if ((args.id == null) === (args.arxivId == null)) {
+        throw badUserInput('Give exactly one of `id` or `arxivId`.', args.id == null ? 'id' : 'arxivId');
+      }
+      const paper =
+        args.id != null
+          ? await Paper.getDataloader(ctx).load(parseGlobalId(String(args.id), 'Paper'))
+          : await findPaperByArxivId(ctx.db, String(args.arxivId));
+      if (!paper) throw notFound(`No paper has ${args.id != null ? `id "${args.id}"` : `arXiv id "${args.arxivId}"`}.`);
+      return paper;
+    },
+  }),
+  papers: t.field({
+    type: PaperConnection,
+    nullable: false,
+    description: 'All papers, filtered and sorted, a page at a time (Relay cursor connection).',
+    args: paperListArgs,
+    resolve: async (_root, args, ctx) => {
+      const [connection] = await loadPaperConnections(ctx, 'all', [null], args as PaperListArgs);
+      return connection as PaperConnectionShape & { edges: { node: PaperRow; cursor: string }[] };
+    },
+  }),
+}));

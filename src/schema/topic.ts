@@ -1,0 +1,85 @@
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { countPapers } from '../db/queries/papers.ts';
+import { findAllTopics, findChildTopics, findTopicsByIds, findTopicsBySlugs } from '../db/queries/topics.ts';
+import type { TopicRow } from '../db/types.ts';
+import { notFound } from '../errors.ts';
+import { PaperConnection } from './paper.ts';
+import { loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
+
+export const Topic = builder.loadableNodeRef<TopicRow, number>('Topic', {
+  id: { resolve: (topic) => topic.id, parse: (id) => Number(id) },
+  load: (ids: number[], ctx: Context) => findTopicsByIds(ctx.db, ids),
+  sort: (topic) => topic.id,
+});
+
+Topic.implement({
+  description:
+    'A research topic. Topics form a two-level tree: areas (no parent) and their topics. Papers are tagged with topics that have no children; an area gathers the papers of its topics.',
+  fields: (t) => ({
+    slug: t.exposeString('slug', {
+      nullable: false,
+      description: 'The stable identifier clients use, e.g. `pre-training`.',
+    }),
+    name: t.exposeString('name', { nullable: false, description: 'The name, for people.' }),
+    description: t.exposeString('description', { nullable: false, description: 'What the topic covers.' }),
+    parent: t.field({
+      type: Topic,
+      nullable: true,
+      description: 'The area this topic belongs to; null for an area.',
+      resolve: (topic) => topic.parent_id,
+    }),
+    children: t.loadableGroup({
+      type: Topic,
+      nullable: false,
+      description: 'The topics of this area, in taxonomy order; empty for a topic without children.',
+      load: (ids: number[], ctx: Context) => findChildTopics(ctx.db, ids),
+      group: (child) => (child as TopicRow).parent_id ?? 0,
+      resolve: (topic) => topic.id,
+    }),
+    paperCount: t.loadable({
+      type: 'Int',
+      nullable: false,
+      description: 'How many papers have this topic (for an area: any of its topics).',
+      load: (ids: number[], ctx: Context) => countPapers(ctx.db, 'topic', ids, {}),
+      resolve: (topic) => topic.id,
+    }),
+    papers: t.loadable({
+      type: PaperConnection,
+      nullable: false,
+      description:
+        'The papers of this topic (for an area: of any of its topics), filtered and sorted, a page at a time.',
+      args: paperListArgs,
+      byPath: true,
+      load: (ids: number[], ctx: Context, args) => loadPaperConnections(ctx, 'topic', ids, args as PaperListArgs),
+      resolve: (topic) => topic.id,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  topic: t.field({
+    type: Topic,
+    nullable: true,
+    description: 'A topic by its slug. An unknown slug gives null and a NOT_FOUND error.',
+    args: { slug: t.arg.string({ required: true, description: 'The topic slug, e.g. `pre-training`.' }) },
+    resolve: async (_root, { slug }, ctx) => {
+      const [topic] = await findTopicsBySlugs(ctx.db, [slug]);
+      if (!topic) throw notFound(`No topic has the slug "${slug}"; \`topics\` lists them.`);
+      return topic;
+    },
+  }),
+  topics: t.field({
+    type: [Topic],
+    nullable: false,
+    description:
+      'The taxonomy in order: every area followed by its topics, or only the areas with `rootsOnly: true` (then walk `children`).',
+    args: {
+      rootsOnly: t.arg.boolean({
+        defaultValue: false,
+        description: 'Return only the areas (topics without a parent).',
+      }),
+    },
+    resolve: (_root, { rootsOnly }, ctx) => findAllTopics(ctx.db, { rootsOnly: rootsOnly ?? false }),
+  }),
+}));

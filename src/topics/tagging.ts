@@ -1,0 +1,37 @@
+import type { Db } from '../db/database.ts';
+import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
+import { findPaperTexts } from '../db/queries/papers.ts';
+import { findAllTopics, findTopicRules } from '../db/queries/topics.ts';
+import { compileTagger, type Tagger } from './tagger.ts';
+
+/** A tagger built from the rules stored in the database now. */
+export async function loadTagger(db: Db): Promise<Tagger> {
+  return compileTagger(await findTopicRules(db));
+}
+
+const CHUNK = 2000;
+
+/**
+ * Re-tags these papers (every paper when ids is undefined) with the tagger, replacing
+ * their topics. Returns how many papers were tagged. Run it inside the caller's transaction.
+ */
+export async function tagPapers(db: Db, tagger: Tagger, ids?: readonly number[]): Promise<number> {
+  const topicIds = new Map((await findAllTopics(db)).map((t) => [t.slug, t.id]));
+  const papers = await findPaperTexts(db, ids);
+  for (let i = 0; i < papers.length; i += CHUNK) {
+    const chunk = papers.slice(i, i + CHUNK);
+    const rows: PaperTopicInput[] = [];
+    for (const paper of chunk) {
+      for (const tag of tagger.tag(paper)) {
+        const topicId = topicIds.get(tag.topic);
+        if (topicId !== undefined) rows.push({ paper_id: paper.id, topic_id: topicId, score: tag.score });
+      }
+    }
+    await replacePaperTopics(
+      db,
+      chunk.map((p) => p.id),
+      rows,
+    );
+  }
+  return papers.length;
+}

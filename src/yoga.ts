@@ -1,0 +1,62 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type Context, createContext } from './context.ts';
+import type { Db } from './db/database.ts';
+import { useErrorCodes } from './errors.ts';
+import { schema } from './schema/index.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** The query GraphiQL opens with: nested, paginated and filtered, to show what the API does. */
+export const EXAMPLE_QUERY = /* GraphQL */ `# Welcome to papergraph: research papers, their topics and organizations.
+# Press the run button (or Ctrl-Enter). The Docs panel (book icon) describes every field.
+
+query NewestPapers {
+  papers(first: 5, orderBy: { field: PUBLISHED_AT, direction: DESC }) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      title
+      arxivId
+      publishedAt
+      upvotes
+      authorsCount
+      githubUrl
+      organization { name displayName }
+      topicScores { score topic { slug name parent { name } } }
+    }
+  }
+  topic(slug: "pre-training") {
+    name
+    paperCount
+    papers(first: 3, orderBy: { field: UPVOTES, direction: DESC }) {
+      nodes { title upvotes }
+    }
+  }
+}
+`;
+
+export interface AppOptions {
+  db: Db;
+  /** Hide error details and GraphiQL's dev-only extras in production. */
+  production?: boolean;
+}
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+/** The GraphQL app, without a listening socket: servers mount it, tests call `app.fetch`. */
+export function createApp({ db, production = false }: AppOptions): App {
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    context: () => createContext(db),
+    // GraphiQL's assets are served inline from the @graphql-yoga/render-graphiql package:
+    // Yoga's default loads them from a CDN, which leaves a blank page on machines without internet.
+    renderGraphiQL,
+    graphiql: { title: 'papergraph', defaultQuery: EXAMPLE_QUERY },
+    landingPage: false,
+    maskedErrors: { isDev: !production },
+    plugins: [useErrorCodes()],
+    logging: production ? 'info' : 'warn',
+  });
+}

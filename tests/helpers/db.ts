@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import { Kysely, type LogEvent, PGliteDialect, sql } from 'kysely';
+import { inject } from 'vitest';
+import { createDb, type Db } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { DB } from '../../src/db/types.ts';
+import { seedTaxonomy } from '../../src/topics/taxonomy.ts';
+
+export interface TestDb {
+  db: Db;
+  engine: 'postgres' | 'pglite';
+  /** Statements executed since the last reset (counted through Kysely's log hook). */
+  statements: { count: number; sql: string[]; reset(): void };
+  destroy(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database with the default taxonomy, private to the caller: its own
+ * schema on the PostgreSQL of TEST_DATABASE_URL, or its own in-memory PGlite.
+ */
+export async function createTestDb(): Promise<TestDb> {
+  const statements = {
+    count: 0,
+    sql: [] as string[],
+    reset() {
+      this.count = 0;
+      this.sql = [];
+    },
+  };
+  const log = (event: LogEvent) => {
+    if (event.level === 'query' || event.level === 'error') {
+      statements.count++;
+      statements.sql.push(event.query.sql);
+    }
+  };
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const schema = `test_${randomBytes(6).toString('hex')}`;
+    const admin = await createDb({ databaseUrl: url });
+    await sql`create schema ${sql.id(schema)}`.execute(admin);
+    const db = await createDb({ databaseUrl: url, pool: { max: 4, options: `-c search_path=${schema}` }, log });
+    await migrateToLatest(db, { schema });
+    await seedTaxonomy(db);
+    statements.reset();
+    return {
+      db,
+      engine: 'postgres',
+      statements,
+      async destroy() {
+        await db.destroy();
+        await sql`drop schema ${sql.id(schema)} cascade`.execute(admin);
+        await admin.destroy();
+      },
+    };
+  }
+  const dump = readFileSync(inject('pgliteSnapshot'));
+  const pglite = new PGlite({ loadDataDir: new Blob([dump]), parsers: { [types.DATE]: (v: string) => v } });
+  await pglite.waitReady;
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), log });
+  return { db, engine: 'pglite', statements, destroy: () => db.destroy() };
+}
