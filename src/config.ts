@@ -23,6 +23,9 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
+/** The names of every environment variable papergraph reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export interface Config {
   /** PostgreSQL connection string; absent means the embedded PGlite database. */
   databaseUrl: string | undefined;

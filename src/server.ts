@@ -29,8 +29,11 @@ export async function startServer(config: Config, log: (line: string) => void = 
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${config.port}${GRAPHQL_PATH}`;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const loopbackOrAny = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(config.host);
+  const host = loopbackOrAny ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}${GRAPHQL_PATH}`;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -8,28 +8,35 @@ import { schema } from './schema/index.ts';
 export const GRAPHQL_PATH = '/graphql';
 
 /** The query GraphiQL opens with: nested, paginated and filtered, to show what the API does. */
-export const EXAMPLE_QUERY = /* GraphQL */ `# Welcome to papergraph: research papers, their topics and organizations.
-# Press the run button (or Ctrl-Enter). The Docs panel (book icon) describes every field.
+export const EXAMPLE_QUERY = /* GraphQL */ `# Welcome to papergraph: research papers,
+# their topics and organizations.
+# Run this query with the pink button (or Ctrl-Enter).
+# The Docs panel (top left) describes every field.
 
 query NewestPapers {
-  papers(first: 5, orderBy: { field: PUBLISHED_AT, direction: DESC }) {
+  papers(
+    first: 5
+    orderBy: { field: PUBLISHED_AT, direction: DESC }
+  ) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
       title
-      arxivId
       publishedAt
       upvotes
       authorsCount
       githubUrl
       organization { name displayName }
-      topicScores { score topic { slug name parent { name } } }
+      topicScores {
+        score
+        topic { slug name parent { name } }
+      }
     }
   }
   topic(slug: "pre-training") {
     name
     paperCount
-    papers(first: 3, orderBy: { field: UPVOTES, direction: DESC }) {
+    papers(first: 3, filter: { minUpvotes: 1 }) {
       nodes { title upvotes }
     }
   }

@@ -1,15 +1,20 @@
 /**
- * Rule-based topic tagger. Pure and dependency-free: the rules (normally the rows of the
- * `topic_rules` table, seeded from data/topic-rules.json) come in as data, are compiled once,
- * and the returned tagger scores a paper's title, abstract and optional keywords against them.
+ * Rule-based topic tagger. Pure and dependency-free: the rules (normally the rows of the `topic_rules` table,
+ * seeded from data/topic-rules.json) come in as data, are compiled once, and the returned tagger scores a
+ * paper's title, abstract and optional keywords against them.
  *
  * Scoring, per topic: every rule that matches adds `weight * evidence`, where evidence is
- *   TITLE_FACTOR              if the pattern matches the title (once, however often it matches),
- * + KEYWORD_FACTOR * d(k)     for k matching keywords,
- * + ABSTRACT_FACTOR * d(n)    for n matches in the abstract,
- * with d(n) = 1 + ln(n) (diminishing returns: 1, 1.69, 2.10, 2.39, ...).
- * The raw sum is squashed to a score in (0, 1] by 1 - exp(-raw / SCORE_SCALE).
- * Topics are ranked by raw evidence; ties keep the order in which topics first appear in the rules.
+ *   TITLE_FACTOR                  if the pattern matches the title (once, however often it matches),
+ * + KEYWORD_FACTOR  * d(k)        for k matches in the keywords,
+ * + ABSTRACT_FACTOR * d(n)        for n matches in the abstract,
+ * with d(n) = 1 + ln(n) for n >= 1 (diminishing returns: 1, 1.69, 2.10, 2.39, ...).
+ * Topics are ranked by that raw evidence (ties keep the order in which topics first appear in the rules) and
+ * the raw evidence is squashed to a score in (0, 1] by 1 - exp(-raw / SCORE_SCALE).
+ *
+ * Speed: every pattern is anchored on a word boundary, so instead of scanning the whole text with every regex,
+ * the compiler works out the few-character prefixes a match of each pattern must start with, the tagger indexes
+ * the text's word-boundary positions by those prefixes, and runs each regex (sticky) only where its prefix occurs.
+ * Patterns whose prefix cannot be worked out fall back to a plain global scan. The result is the same either way.
  */
 
 export interface TopicRule {
@@ -17,6 +22,7 @@ export interface TopicRule {
   topic: string;
   /** Case-insensitive regular expression source; the tagger wraps it in word boundaries. */
   pattern: string;
+  /** Positive. */
   weight: number;
 }
 
@@ -37,50 +43,58 @@ export interface Tagger {
   tag(paper: TaggablePaper): TopicTag[];
 }
 
-/** A title match is the strongest signal: titles name the contribution, abstracts also name context and baselines. */
+/** A title match is the strongest signal: titles name the contribution; abstracts also mention context and baselines. */
 export const TITLE_FACTOR = 3;
-/** Keywords (AI-generated, when present) are curated but longer and noisier than the title. */
+/** AI-generated keywords, when present, are curated like a title but longer and noisier: between title and abstract. */
 export const KEYWORD_FACTOR = 1.5;
-/** Base value of the first abstract match; further matches add 1 + ln(n) in total. */
+/** Value of the first abstract match; n matches are worth 1 + ln(n) times this. */
 export const ABSTRACT_FACTOR = 1;
 
-/** Raw evidence at which the score reaches 1 - 1/e (0.632): about one weight-2 rule in the title plus a mention or two. */
+/** Raw evidence at which the score reaches 1 - 1/e = 0.632, about a weight-2 rule in the title plus a few mentions. */
 export const SCORE_SCALE = 8;
 /**
- * Absolute floor for a topic to be kept: raw evidence >= 3, i.e. a weight-1 rule in the title, a weight-2 rule
- * matched twice in the abstract or a couple of weaker rules. A single passing mention (one weight-2 abstract match)
- * stays below it, so topics mentioned only in passing are dropped.
+ * Absolute floor for a topic to be kept: 0.313 is the score of raw evidence 3, i.e. a weight-1 rule in the title,
+ * a weight-2 rule matched twice in the abstract, or a few weaker rules together. A single passing mention in the
+ * abstract (one weight-2 match) stays below it.
  */
 export const MIN_SCORE = 0.313;
 /**
- * Relative floor: a secondary topic must have at least this share of the best topic's raw evidence.
- * Abstracts mention many neighbouring topics; this keeps only those that are of a similar order.
+ * Relative floor: a further topic must have at least this share of the best topic's raw evidence. Abstracts
+ * mention many neighbouring topics in passing; this keeps those of the same order as the main one.
  */
 export const RELATIVE_THRESHOLD = 0.3;
-/** At most this many topics per paper (the taxonomy is coarse enough that more is noise). */
+/** At most this many topics per paper: beyond four, the extra tags of a coarse taxonomy are mostly noise. */
 export const MAX_TOPICS = 4;
 
 interface CompiledRule {
   topicIndex: number;
   weight: number;
+  /** Sticky (`iy`) when the rule has prefixes, global (`gi`) when it must scan the whole text. */
   regex: RegExp;
+  indexed: boolean;
 }
 
-// Constructs that JavaScript accepts but PostgreSQL's regex engine does not (or treats differently):
-// lookbehind `(?<=` `(?<!` and named groups `(?<name>`. Rules must also work in the database.
+// Constructs that JavaScript accepts but PostgreSQL's regex engine does not: lookbehind `(?<=` `(?<!` and named
+// groups `(?<name>`. Rules must work in the database as well.
 const UNPORTABLE = /\(\?</;
 
 function ruleLabel(rule: TopicRule): string {
   return `topic rule ${JSON.stringify(rule.topic)} / ${JSON.stringify(rule.pattern)}`;
 }
 
-/** Compiles the rules once; throws an Error naming the rule when one is invalid. */
+/** Compiles the rules once; throws an Error naming the rule (topic and pattern) when one is invalid. */
 export function compileTagger(rules: readonly TopicRule[]): Tagger {
   const topics: string[] = [];
   const topicIndexBySlug = new Map<string, number>();
   const compiled: CompiledRule[] = [];
+  /** prefix (ASCII-lowercased) -> indexes of the rules a match can start with it */
+  const byPrefix = new Map<string, number[]>();
+  const scanned: number[] = [];
 
   for (const rule of rules) {
+    if (typeof rule.topic !== 'string' || rule.topic.trim() === '') {
+      throw new Error(`Invalid ${ruleLabel(rule)}: the topic is empty`);
+    }
     if (typeof rule.pattern !== 'string' || rule.pattern.trim() === '') {
       throw new Error(`Invalid ${ruleLabel(rule)}: the pattern is empty`);
     }
@@ -90,9 +104,9 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     if (UNPORTABLE.test(rule.pattern)) {
       throw new Error(`Invalid ${ruleLabel(rule)}: lookbehind and named groups are not supported`);
     }
-    let regex: RegExp;
+    const source = `\\b(?:${rule.pattern})\\b`;
     try {
-      regex = new RegExp(`\\b(?:${rule.pattern})\\b`, 'gi');
+      new RegExp(source, 'gi');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`Invalid ${ruleLabel(rule)}: not a valid regular expression (${reason})`);
@@ -100,54 +114,84 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     if (new RegExp(`^(?:${rule.pattern})$`, 'i').test('')) {
       throw new Error(`Invalid ${ruleLabel(rule)}: the pattern matches the empty string`);
     }
+
     let topicIndex = topicIndexBySlug.get(rule.topic);
     if (topicIndex === undefined) {
       topicIndex = topics.length;
       topics.push(rule.topic);
       topicIndexBySlug.set(rule.topic, topicIndex);
     }
-    compiled.push({ topicIndex, weight: rule.weight, regex });
+    const ruleIndex = compiled.length;
+    const prefixes = matchPrefixes(rule.pattern);
+    if (prefixes === null) {
+      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'gi'), indexed: false });
+      scanned.push(ruleIndex);
+    } else {
+      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'iy'), indexed: true });
+      for (const prefix of prefixes) {
+        const list = byPrefix.get(prefix);
+        if (list) list.push(ruleIndex);
+        else byPrefix.set(prefix, [ruleIndex]);
+      }
+    }
   }
+
+  /** For each rule, the number of matches in `text` (stopping at the first when `firstOnly`). */
+  function countAll(text: string, counts: Uint32Array, firstOnly: boolean): void {
+    counts.fill(0);
+    if (text === '') return;
+    const candidates = candidatePositions(text, byPrefix, compiled.length);
+    for (let r = 0; r < compiled.length; r++) {
+      const positions = candidates[r];
+      const rule = compiled[r];
+      if (!positions || !rule) continue;
+      counts[r] = countAt(rule.regex, text, positions, firstOnly);
+    }
+    for (const r of scanned) {
+      const rule = compiled[r];
+      if (rule) counts[r] = countScan(rule.regex, text, firstOnly);
+    }
+  }
+
+  const titleCounts = new Uint32Array(compiled.length);
+  const keywordCounts = new Uint32Array(compiled.length);
+  const abstractCounts = new Uint32Array(compiled.length);
 
   return {
     tag(paper: TaggablePaper): TopicTag[] {
-      const title = clean(paper.title);
-      const abstract = clean(paper.abstract);
-      const keywords = (paper.keywords ?? []).map(clean).filter((k) => k !== '');
-      const raw = new Float64Array(topics.length);
+      countAll(clean(paper.title), titleCounts, true);
+      // One keyword per line: patterns with a literal space cannot run from one keyword into the next.
+      countAll((paper.keywords ?? []).map(clean).join('\n'), keywordCounts, false);
+      countAll(clean(paper.abstract), abstractCounts, false);
 
-      for (const rule of compiled) {
-        let evidence = 0;
-        if (title !== '' && hasMatch(rule.regex, title)) evidence += TITLE_FACTOR;
-        if (keywords.length > 0) {
-          let k = 0;
-          for (const keyword of keywords) if (hasMatch(rule.regex, keyword)) k++;
-          if (k > 0) evidence += KEYWORD_FACTOR * diminish(k);
-        }
-        if (abstract !== '') {
-          const n = countMatches(rule.regex, abstract);
-          if (n > 0) evidence += ABSTRACT_FACTOR * diminish(n);
-        }
+      const raw = new Float64Array(topics.length);
+      for (let r = 0; r < compiled.length; r++) {
+        const rule = compiled[r];
+        if (!rule) continue;
+        const evidence =
+          ((titleCounts[r] ?? 0) > 0 ? TITLE_FACTOR : 0) +
+          KEYWORD_FACTOR * diminish(keywordCounts[r] ?? 0) +
+          ABSTRACT_FACTOR * diminish(abstractCounts[r] ?? 0);
         if (evidence > 0) raw[rule.topicIndex] = (raw[rule.topicIndex] ?? 0) + rule.weight * evidence;
       }
 
       const ranked: number[] = [];
       for (let i = 0; i < topics.length; i++) if ((raw[i] ?? 0) > 0) ranked.push(i);
       if (ranked.length === 0) return [];
-      // Array.prototype.sort is stable, and `ranked` is in first-appearance order, so ties keep that order.
+      // Array.prototype.sort is stable and `ranked` is in first-appearance order, so ties keep that order.
       ranked.sort((a, b) => (raw[b] ?? 0) - (raw[a] ?? 0));
 
       const best = raw[ranked[0] ?? 0] ?? 0;
       const tags: TopicTag[] = [];
       for (const i of ranked) {
         if (tags.length >= MAX_TOPICS) break;
-        const r = raw[i] ?? 0;
-        const score = toScore(r);
-        if (score < MIN_SCORE || r < RELATIVE_THRESHOLD * best) break;
+        const value = raw[i] ?? 0;
+        const score = toScore(value);
+        if (score < MIN_SCORE || value < RELATIVE_THRESHOLD * best) break;
         tags.push({ topic: topics[i] ?? '', score });
       }
       if (tags.length === 0) {
-        // Something matched but nothing cleared the thresholds: the single best guess.
+        // Something matched but nothing cleared the thresholds: return the single best guess.
         const i = ranked[0] ?? 0;
         tags.push({ topic: topics[i] ?? '', score: toScore(raw[i] ?? 0) });
       }
@@ -157,7 +201,7 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
 }
 
 function diminish(n: number): number {
-  return 1 + Math.log(n);
+  return n > 0 ? 1 + Math.log(n) : 0;
 }
 
 function toScore(raw: number): number {
@@ -165,8 +209,8 @@ function toScore(raw: number): number {
   return Math.min(1, Math.max(0.001, score));
 }
 
-// URLs and bare domains in abstracts (project pages, GitHub links) would otherwise match rules
-// (`github.com/org/code-llm`); LaTeX math delimiters and markup are dropped, whitespace collapsed.
+// URLs and bare domains (project pages, GitHub links) would otherwise match rules (`github.com/org/code-llm`);
+// LaTeX math delimiters and common markup are dropped; whitespace is collapsed.
 const URL = /\b(?:https?:\/\/|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|edu|dev|co)(?:\/\S*)?/gi;
 const LATEX = /\\(?:text|mathrm|mathbf|mathcal|emph|textbf|textit|texttt)\{|[$\\{}]/g;
 const SPACE = /\s+/g;
@@ -176,20 +220,331 @@ function clean(text: string | null | undefined): string {
   return text.replace(URL, ' ').replace(LATEX, ' ').replace(SPACE, ' ').trim();
 }
 
-function hasMatch(regex: RegExp, text: string): boolean {
-  regex.lastIndex = 0;
-  return regex.test(text);
+/** Counts non-overlapping matches of a sticky regex, trying only the given ascending candidate positions. */
+function countAt(regex: RegExp, text: string, positions: readonly number[], firstOnly: boolean): number {
+  let n = 0;
+  let end = 0;
+  for (const p of positions) {
+    if (p < end) continue;
+    regex.lastIndex = p;
+    const match = regex.exec(text);
+    if (match === null) continue;
+    n++;
+    if (firstOnly) break;
+    end = Math.max(regex.lastIndex, p + 1);
+  }
+  return n;
 }
 
-function countMatches(regex: RegExp, text: string): number {
+function countScan(regex: RegExp, text: string, firstOnly: boolean): number {
   regex.lastIndex = 0;
   let n = 0;
   let match = regex.exec(text);
   while (match !== null) {
     n++;
-    // Patterns cannot match the empty string (checked at compile time); guard the loop anyway.
-    if (match[0] === '') regex.lastIndex++;
+    if (firstOnly) break;
+    if (match[0] === '') regex.lastIndex++; // cannot happen (empty-matching patterns are rejected); be safe
     match = regex.exec(text);
   }
   return n;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prefix index
+
+/** Longest prefix used in the index. */
+const PREFIX_LENGTH = 3;
+/** Give up on a shorter prefix when a pattern has more possible prefixes than this. */
+const MAX_PREFIXES = 256;
+/** Character classes larger than this are treated as "any character". */
+const MAX_CLASS = 40;
+
+const isWordCode = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // [0-9A-Za-z_], as \b sees it
+
+function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+}
+
+/**
+ * For each rule, the ascending positions of `text` where a match may start: word boundaries at which the text
+ * continues with one of the rule's prefixes. (`undefined` for rules with no candidate.)
+ */
+function candidatePositions(text: string, byPrefix: Map<string, number[]>, ruleCount: number): (number[] | undefined)[] {
+  const lower = lowerAscii(text);
+  const out: (number[] | undefined)[] = new Array(ruleCount);
+  let previousWord = false;
+  for (let p = 0; p <= lower.length; p++) {
+    const word = p < lower.length && isWordCode(lower.charCodeAt(p));
+    if (word !== previousWord) {
+      for (let len = 1; len <= PREFIX_LENGTH && p + len <= lower.length; len++) {
+        const rules = byPrefix.get(lower.slice(p, p + len));
+        if (!rules) continue;
+        for (const r of rules) {
+          const list = out[r];
+          if (list === undefined) out[r] = [p];
+          else if (list[list.length - 1] !== p) list.push(p);
+        }
+      }
+    }
+    previousWord = word;
+  }
+  return out;
+}
+
+type Node =
+  | { kind: 'chars'; chars: Set<string> | null } // null: any character, or one the analysis does not follow
+  | { kind: 'seq'; items: Node[] }
+  | { kind: 'alt'; options: Node[] }
+  | { kind: 'repeat'; node: Node; min: number; max: number }
+  | { kind: 'empty' }; // assertions and lookaheads: consume nothing
+
+/**
+ * The set of (ASCII-lowercased) strings of at most PREFIX_LENGTH characters such that every match of the
+ * case-insensitive pattern starts with one of them; null when that cannot be worked out usefully.
+ * Conservative by construction: anything not understood ends a prefix early, which only makes it less selective.
+ */
+/** @internal exported for tests */
+export function matchPrefixes(pattern: string): Set<string> | null {
+  let tree: Node;
+  try {
+    tree = new PatternParser(pattern).parse();
+  } catch {
+    return null;
+  }
+  for (let k = PREFIX_LENGTH; k >= 1; k--) {
+    const closed = new Set<string>();
+    const open = walk(tree, new Set(['']), closed, k);
+    if (open === null) continue;
+    for (const s of open) closed.add(s);
+    if (closed.size > MAX_PREFIXES) continue;
+    if (closed.has('')) return null;
+    return closed;
+  }
+  return null;
+}
+
+/** Extends the `open` prefixes through `node`; prefixes that are complete or cannot be extended go to `closed`. */
+function walk(node: Node, open: Set<string>, closed: Set<string>, k: number): Set<string> | null {
+  if (open.size === 0) return open;
+  switch (node.kind) {
+    case 'empty':
+      return open;
+    case 'chars': {
+      if (node.chars === null || node.chars.size > MAX_CLASS) {
+        for (const s of open) closed.add(s);
+        return new Set();
+      }
+      const next = new Set<string>();
+      for (const s of open) {
+        for (const c of node.chars) {
+          const t = s + c;
+          if (t.length >= k) closed.add(t);
+          else next.add(t);
+        }
+      }
+      return next.size + closed.size > MAX_PREFIXES ? null : next;
+    }
+    case 'seq': {
+      let current: Set<string> | null = open;
+      for (const item of node.items) {
+        current = walk(item, current, closed, k);
+        if (current === null) return null;
+      }
+      return current;
+    }
+    case 'alt': {
+      const next = new Set<string>();
+      for (const option of node.options) {
+        const out = walk(option, new Set(open), closed, k);
+        if (out === null) return null;
+        for (const s of out) next.add(s);
+      }
+      return next;
+    }
+    case 'repeat': {
+      if (node.max === 0) return open;
+      const once = walk(node.node, new Set(open), closed, k);
+      if (once === null) return null;
+      if (node.max === 1) {
+        if (node.min === 0) for (const s of open) once.add(s);
+        return once;
+      }
+      // More repetitions may follow: stop the prefixes after the first one.
+      for (const s of once) closed.add(s);
+      return node.min === 0 ? open : new Set();
+    }
+  }
+}
+
+const DIGITS = '0123456789';
+
+/** A parser for JavaScript regex syntax (non-Unicode mode, as compiled by the tagger), enough for prefix analysis. */
+class PatternParser {
+  private i = 0;
+  private readonly src: string;
+
+  constructor(src: string) {
+    this.src = src;
+  }
+
+  parse(): Node {
+    const node = this.disjunction();
+    if (this.i < this.src.length) throw new Error('unbalanced )');
+    return node;
+  }
+
+  private peek(): string | undefined {
+    return this.src[this.i];
+  }
+
+  private disjunction(): Node {
+    const options: Node[] = [this.alternative()];
+    while (this.peek() === '|') {
+      this.i++;
+      options.push(this.alternative());
+    }
+    return options.length === 1 ? (options[0] as Node) : { kind: 'alt', options };
+  }
+
+  private alternative(): Node {
+    const items: Node[] = [];
+    for (;;) {
+      const c = this.peek();
+      if (c === undefined || c === '|' || c === ')') break;
+      const atom = this.term();
+      items.push(this.quantified(atom));
+    }
+    return { kind: 'seq', items };
+  }
+
+  private term(): Node {
+    const c = this.src[this.i++] ?? '';
+    switch (c) {
+      case '^':
+      case '$':
+        return { kind: 'empty' };
+      case '.':
+        return { kind: 'chars', chars: null };
+      case '[':
+        return this.characterClass();
+      case '(': {
+        let lookahead = false;
+        if (this.src.startsWith('?:', this.i)) this.i += 2;
+        else if (this.src.startsWith('?=', this.i) || this.src.startsWith('?!', this.i)) {
+          this.i += 2;
+          lookahead = true;
+        } else if (this.peek() === '?') throw new Error('unsupported group');
+        const inner = this.disjunction();
+        if (this.src[this.i++] !== ')') throw new Error('unclosed group');
+        return lookahead ? { kind: 'empty' } : inner;
+      }
+      case '\\':
+        return this.escape();
+      default:
+        return literal(c);
+    }
+  }
+
+  private escape(): Node {
+    const c = this.src[this.i++];
+    if (c === undefined) throw new Error('trailing backslash');
+    if (c === 'b' || c === 'B') return { kind: 'empty' };
+    if (c === 'd') return { kind: 'chars', chars: new Set(DIGITS) };
+    if (/[A-Za-z0-9]/.test(c)) return { kind: 'chars', chars: null }; // \w \s \n \x.. \u.. \1 ...: not followed
+    return literal(c);
+  }
+
+  private characterClass(): Node {
+    let negated = false;
+    if (this.peek() === '^') {
+      negated = true;
+      this.i++;
+    }
+    const chars = new Set<string>();
+    let any = false;
+    for (;;) {
+      let c = this.src[this.i++];
+      if (c === undefined) throw new Error('unclosed class');
+      if (c === ']') break; // in JavaScript `[]` matches nothing and `[^]` anything: both come out right below
+      if (c === '\\') {
+        const e = this.src[this.i++];
+        if (e === undefined) throw new Error('trailing backslash');
+        if (e === 'd') {
+          for (const d of DIGITS) chars.add(d);
+          continue;
+        }
+        if (/[A-Za-z0-9]/.test(e)) {
+          any = true;
+          continue;
+        }
+        c = e;
+      }
+      const code = c.charCodeAt(0);
+      if (this.peek() === '-' && this.src[this.i + 1] !== undefined && this.src[this.i + 1] !== ']') {
+        this.i++;
+        let end = this.src[this.i++] ?? '';
+        if (end === '\\') {
+          end = this.src[this.i++] ?? '';
+          if (/[A-Za-z0-9]/.test(end)) {
+            any = true;
+            continue;
+          }
+        }
+        const endCode = end.charCodeAt(0);
+        if (endCode - code > MAX_CLASS || code > 127 || endCode > 127) {
+          any = true;
+          continue;
+        }
+        for (let x = code; x <= endCode; x++) addFolded(chars, String.fromCharCode(x));
+        continue;
+      }
+      if (code > 127) any = true;
+      else addFolded(chars, c);
+    }
+    if (negated || any) return { kind: 'chars', chars: null };
+    return { kind: 'chars', chars };
+  }
+
+  private quantified(atom: Node): Node {
+    let min: number;
+    let max: number;
+    const c = this.peek();
+    if (c === '*') {
+      min = 0;
+      max = Number.POSITIVE_INFINITY;
+      this.i++;
+    } else if (c === '+') {
+      min = 1;
+      max = Number.POSITIVE_INFINITY;
+      this.i++;
+    } else if (c === '?') {
+      min = 0;
+      max = 1;
+      this.i++;
+    } else if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.i));
+      if (!m) return atom; // a literal `{` (Annex B); it is parsed as the next atom
+      min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === '' || m[3] === undefined ? Number.POSITIVE_INFINITY : Number(m[3]);
+      this.i += m[0].length;
+    } else {
+      return atom;
+    }
+    if (this.peek() === '?') this.i++; // lazy: same set of matches for our purpose
+    return { kind: 'repeat', node: atom, min, max };
+  }
+}
+
+function literal(c: string): Node {
+  // Without the `u` flag, case-insensitive matching never maps a non-ASCII character to an ASCII one and the
+  // index only lowercases ASCII, so non-ASCII characters are not followed.
+  if (c.charCodeAt(0) > 127) return { kind: 'chars', chars: null };
+  const chars = new Set<string>();
+  addFolded(chars, c);
+  return { kind: 'chars', chars };
+}
+
+function addFolded(chars: Set<string>, c: string): void {
+  chars.add(c >= 'A' && c <= 'Z' ? c.toLowerCase() : c);
 }

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('has working defaults: embedded database, port 4000', () => {
+    expect(loadConfig({})).toEqual({
+      databaseUrl: undefined,
+      dataDir: path.resolve('.papergraph/pglite'),
+      port: 4000,
+      host: '127.0.0.1',
+      sampleData: 'auto',
+      production: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/papers',
+      DATA_DIR: '/var/lib/papergraph',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      SAMPLE_DATA: 'off',
+      NODE_ENV: 'production',
+    });
+    expect(config).toEqual({
+      databaseUrl: 'postgres://u:p@db:5432/papers',
+      dataDir: '/var/lib/papergraph',
+      port: 8080,
+      host: '0.0.0.0',
+      sampleData: 'off',
+      production: true,
+    });
+  });
+
+  it('rejects bad values, naming each variable and why, without echoing the database URL', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://secret@host/db', SAMPLE_DATA: 'yes' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT="eighty": must be a number/);
+    expect(message).toMatch(/DATABASE_URL=\(hidden\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(message).toMatch(/SAMPLE_DATA="yes": must be 'auto' or 'off'/);
+    expect(message).not.toContain('secret');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000": must be between 1 and 65535/);
+  });
+});
