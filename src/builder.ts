@@ -23,7 +23,9 @@ export const builder = new SchemaBuilder<{
     cursorFieldOptions: { description: 'An opaque cursor for this position: pass it as `after` or `before`.' },
     pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
     hasNextPageFieldOptions: { description: 'Whether more objects follow this page.' },
-    hasPreviousPageFieldOptions: { description: 'Whether objects precede this page (when paging backwards with `last`).' },
+    hasPreviousPageFieldOptions: {
+      description: 'Whether objects precede this page (when paging backwards with `last`).',
+    },
     startCursorFieldOptions: { description: 'The cursor of the first object of the page; null when it is empty.' },
     endCursorFieldOptions: { description: 'The cursor of the last object of the page; null when it is empty.' },
     idFieldOptions: { description: 'A globally unique, opaque ID: use it with `node(id:)` and never parse it.' },

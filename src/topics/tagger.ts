@@ -123,7 +123,8 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     }
     const ruleIndex = compiled.length;
     const prefixes = matchPrefixes(rule.pattern);
-    if (prefixes === null) {
+    // The index holds word starts only: a pattern that can start with a non-word character is scanned instead.
+    if (prefixes === null || [...prefixes].some((prefix) => !isWordCode(prefix.charCodeAt(0)))) {
       compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'gi'), indexed: false });
       scanned.push(ruleIndex);
     } else {
@@ -136,16 +137,39 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     }
   }
 
-  /** For each rule, the number of matches in `text` (stopping at the first when `firstOnly`). */
+  const lastTried = new Int32Array(compiled.length);
+  const matchEnd = new Int32Array(compiled.length);
+
+  /** For each rule, the number of non-overlapping matches in `text` (at most 1 when `firstOnly`). */
   function countAll(text: string, counts: Uint32Array, firstOnly: boolean): void {
     counts.fill(0);
     if (text === '') return;
-    const candidates = candidatePositions(text, byPrefix, compiled.length);
-    for (let r = 0; r < compiled.length; r++) {
-      const positions = candidates[r];
-      const rule = compiled[r];
-      if (!positions || !rule) continue;
-      counts[r] = countAt(rule.regex, text, positions, firstOnly);
+    lastTried.fill(-1);
+    matchEnd.fill(0);
+    // Visit the word starts in order; at each, try the sticky regex of every rule one of whose prefixes is there.
+    // Per rule that visits the same positions, in the same order, as a global scan that finds a match: the same count.
+    const lower = lowerAscii(text);
+    let previousWord = false;
+    for (let p = 0; p < lower.length; p++) {
+      const word = isWordCode(lower.charCodeAt(p));
+      if (word && !previousWord) {
+        for (let len = 1; len <= PREFIX_LENGTH && p + len <= lower.length; len++) {
+          const candidates = byPrefix.get(lower.slice(p, p + len));
+          if (candidates === undefined) continue;
+          for (const r of candidates) {
+            if (lastTried[r] === p || p < (matchEnd[r] ?? 0) || (firstOnly && (counts[r] ?? 0) > 0)) continue;
+            lastTried[r] = p;
+            const regex = compiled[r]?.regex;
+            if (regex === undefined) continue;
+            regex.lastIndex = p;
+            if (regex.test(text)) {
+              counts[r] = (counts[r] ?? 0) + 1;
+              matchEnd[r] = Math.max(regex.lastIndex, p + 1);
+            }
+          }
+        }
+      }
+      previousWord = word;
     }
     for (const r of scanned) {
       const rule = compiled[r];
@@ -215,25 +239,12 @@ const URL = /\b(?:https?:\/\/|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|edu|dev|
 const LATEX = /\\(?:text|mathrm|mathbf|mathcal|emph|textbf|textit|texttt)\{|[$\\{}]/g;
 const SPACE = /\s+/g;
 
+const URL_HINT = /:\/\/|www\.|\.(?:com|org|io|ai|net|edu|dev|co)\b/i;
+
 function clean(text: string | null | undefined): string {
   if (!text) return '';
-  return text.replace(URL, ' ').replace(LATEX, ' ').replace(SPACE, ' ').trim();
-}
-
-/** Counts non-overlapping matches of a sticky regex, trying only the given ascending candidate positions. */
-function countAt(regex: RegExp, text: string, positions: readonly number[], firstOnly: boolean): number {
-  let n = 0;
-  let end = 0;
-  for (const p of positions) {
-    if (p < end) continue;
-    regex.lastIndex = p;
-    const match = regex.exec(text);
-    if (match === null) continue;
-    n++;
-    if (firstOnly) break;
-    end = Math.max(regex.lastIndex, p + 1);
-  }
-  return n;
+  const bare = URL_HINT.test(text) ? text.replace(URL, ' ') : text;
+  return bare.replace(LATEX, ' ').replace(SPACE, ' ').trim();
 }
 
 function countScan(regex: RegExp, text: string, firstOnly: boolean): number {
@@ -259,37 +270,10 @@ const MAX_PREFIXES = 256;
 /** Character classes larger than this are treated as "any character". */
 const MAX_CLASS = 40;
 
-const isWordCode = (c: number) =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // [0-9A-Za-z_], as \b sees it
+const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // [0-9A-Za-z_], as \b sees it
 
 function lowerAscii(text: string): string {
   return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
-}
-
-/**
- * For each rule, the ascending positions of `text` where a match may start: word boundaries at which the text
- * continues with one of the rule's prefixes. (`undefined` for rules with no candidate.)
- */
-function candidatePositions(text: string, byPrefix: Map<string, number[]>, ruleCount: number): (number[] | undefined)[] {
-  const lower = lowerAscii(text);
-  const out: (number[] | undefined)[] = new Array(ruleCount);
-  let previousWord = false;
-  for (let p = 0; p <= lower.length; p++) {
-    const word = p < lower.length && isWordCode(lower.charCodeAt(p));
-    if (word !== previousWord) {
-      for (let len = 1; len <= PREFIX_LENGTH && p + len <= lower.length; len++) {
-        const rules = byPrefix.get(lower.slice(p, p + len));
-        if (!rules) continue;
-        for (const r of rules) {
-          const list = out[r];
-          if (list === undefined) out[r] = [p];
-          else if (list[list.length - 1] !== p) list.push(p);
-        }
-      }
-    }
-    previousWord = word;
-  }
-  return out;
 }
 
 type Node =

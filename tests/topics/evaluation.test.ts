@@ -17,7 +17,9 @@ describe('scoreTagging', () => {
   });
 
   it('is zero, not NaN, with nothing predicted', () => {
-    const score = scoreTagging([{ predicted: { topics: [], primary: null }, labelled: { topics: ['a'], primary: 'a' } }]);
+    const score = scoreTagging([
+      { predicted: { topics: [], primary: null }, labelled: { topics: ['a'], primary: 'a' } },
+    ]);
     expect(score).toMatchObject({ precision: 0, recall: 0, f1: 0, primaryAccuracy: 0 });
   });
 });

@@ -119,3 +119,28 @@ export async function insertTopicRules(db: Db, rules: readonly TopicRuleRow[]): 
     .onConflict((oc) => oc.columns(['topic_id', 'pattern']).doNothing())
     .execute();
 }
+
+/** Every paper's match keys with its topic slugs, best score first (for evaluating the tagger). */
+export function findTopicSlugsOfAllPapers(
+  db: Db,
+): Promise<{ arxiv_id: string | null; title_key: string; slugs: string[] }[]> {
+  return db
+    .selectFrom('papers as p')
+    .select((eb) => [
+      'p.arxiv_id',
+      'p.title_key',
+      eb
+        .fn<string[]>('array', [
+          eb
+            .selectFrom('paper_topics as pt')
+            .innerJoin('topics as t', 't.id', 'pt.topic_id')
+            .select('t.slug')
+            .whereRef('pt.paper_id', '=', 'p.id')
+            .orderBy('pt.score', 'desc')
+            .orderBy('t.position'),
+        ])
+        .as('slugs'),
+    ])
+    .orderBy('p.id')
+    .execute();
+}
