@@ -87,8 +87,11 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
   const topics: string[] = [];
   const topicIndexBySlug = new Map<string, number>();
   const compiled: CompiledRule[] = [];
-  /** prefix (ASCII-lowercased) -> indexes of the rules a match can start with it */
-  const byPrefix = new Map<string, number[]>();
+  /** byPrefix[n]: key of an n-character prefix (see prefixKey) -> indexes of the rules whose matches can start with it */
+  const byPrefix: Map<number, number[]>[] = [];
+  for (let n = 0; n <= PREFIX_LENGTH; n++) byPrefix.push(new Map());
+  /** stems[key of 2 characters] = 1 when some prefix of 2 or more characters starts with them (skips most lookups) */
+  const stems = new Uint8Array(128 * 128);
   const scanned: number[] = [];
 
   for (const rule of rules) {
@@ -130,9 +133,12 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     } else {
       compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'iy'), indexed: true });
       for (const prefix of prefixes) {
-        const list = byPrefix.get(prefix);
+        const map = byPrefix[prefix.length];
+        const key = prefixKey(prefix);
+        if (prefix.length >= 2) stems[prefixKey(prefix.slice(0, 2))] = 1;
+        const list = map?.get(key);
         if (list) list.push(ruleIndex);
-        else byPrefix.set(prefix, [ruleIndex]);
+        else map?.set(key, [ruleIndex]);
       }
     }
   }
@@ -148,13 +154,17 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     matchEnd.fill(0);
     // Visit the word starts in order; at each, try the sticky regex of every rule one of whose prefixes is there.
     // Per rule that visits the same positions, in the same order, as a global scan that finds a match: the same count.
-    const lower = lowerAscii(text);
     let previousWord = false;
-    for (let p = 0; p < lower.length; p++) {
-      const word = isWordCode(lower.charCodeAt(p));
+    for (let p = 0; p < text.length; p++) {
+      const word = isWordCode(text.charCodeAt(p));
       if (word && !previousWord) {
-        for (let len = 1; len <= PREFIX_LENGTH && p + len <= lower.length; len++) {
-          const candidates = byPrefix.get(lower.slice(p, p + len));
+        let key = 0;
+        for (let len = 1; len <= PREFIX_LENGTH && p + len <= text.length; len++) {
+          const code = lowerCode(text.charCodeAt(p + len - 1));
+          if (code > 127) break;
+          key = key * 128 + code;
+          if (len === 2 && stems[key] === 0) break;
+          const candidates = byPrefix[len]?.get(key);
           if (candidates === undefined) continue;
           for (const r of candidates) {
             if (lastTried[r] === p || p < (matchEnd[r] ?? 0) || (firstOnly && (counts[r] ?? 0) > 0)) continue;
@@ -241,10 +251,15 @@ const SPACE = /\s+/g;
 
 const URL_HINT = /:\/\/|www\.|\.(?:com|org|io|ai|net|edu|dev|co)\b/i;
 
+const LATEX_HINT = /[$\\{}]/;
+const SPACE_HINT = /[^\S ]| {2}|^ | $/;
+
 function clean(text: string | null | undefined): string {
   if (!text) return '';
-  const bare = URL_HINT.test(text) ? text.replace(URL, ' ') : text;
-  return bare.replace(LATEX, ' ').replace(SPACE, ' ').trim();
+  let out = URL_HINT.test(text) ? text.replace(URL, ' ') : text;
+  if (LATEX_HINT.test(out)) out = out.replace(LATEX, ' ');
+  if (SPACE_HINT.test(out)) out = out.replace(SPACE, ' ').trim();
+  return out;
 }
 
 function countScan(regex: RegExp, text: string, firstOnly: boolean): number {
@@ -264,7 +279,7 @@ function countScan(regex: RegExp, text: string, firstOnly: boolean): number {
 // Prefix index
 
 /** Longest prefix used in the index. */
-const PREFIX_LENGTH = 3;
+const PREFIX_LENGTH = 4;
 /** Give up on a shorter prefix when a pattern has more possible prefixes than this. */
 const MAX_PREFIXES = 256;
 /** Character classes larger than this are treated as "any character". */
@@ -272,8 +287,16 @@ const MAX_CLASS = 40;
 
 const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95; // [0-9A-Za-z_], as \b sees it
 
-function lowerAscii(text: string): string {
-  return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+/** ASCII-lowercases one character code (case-insensitive matching without `u` never maps non-ASCII to ASCII). */
+function lowerCode(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+/** A number for a prefix of ASCII characters, 7 bits per character (unique among prefixes of the same length). */
+function prefixKey(prefix: string): number {
+  let key = 0;
+  for (let i = 0; i < prefix.length; i++) key = key * 128 + lowerCode(prefix.charCodeAt(i));
+  return key;
 }
 
 type Node =
