@@ -11,6 +11,11 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface Authors {
+  id: Generated<number>;
+  name: string;
+}
+
 export interface Organizations {
   created_at: Generated<Timestamp>;
   display_name: string | null;
@@ -18,14 +23,25 @@ export interface Organizations {
   name: string;
 }
 
+export interface PaperAuthors {
+  author_id: number;
+  hidden: Generated<boolean>;
+  paper_id: number;
+  position: number;
+}
+
 export interface Papers {
   abstract: Generated<string>;
+  ai_summary: string | null;
   arxiv_id: string | null;
   authors_count: number | null;
+  comments_count: Generated<number>;
   created_at: Generated<Timestamp>;
   featured_on: string | null;
+  github_stars: number | null;
   github_url: string | null;
   id: Generated<number>;
+  keywords: Generated<string[]>;
   organization_id: number | null;
   project_url: string | null;
   published_at: string | null;
@@ -61,7 +77,9 @@ export interface Topics {
 }
 
 export interface DB {
+  authors: Authors;
   organizations: Organizations;
+  paper_authors: PaperAuthors;
   paper_topics: PaperTopics;
   papers: Papers;
   topic_rules: TopicRules;

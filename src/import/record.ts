@@ -14,6 +14,13 @@ export interface PaperRecord {
   organization: { name: string; displayName: string | null } | null;
   githubUrl: string | null;
   projectUrl: string | null;
+  /** Author names in order; hidden ones are kept and marked. Null: the source lists none. */
+  authors?: { name: string; hidden: boolean }[] | null;
+  commentsCount?: number | null;
+  githubStars?: number | null;
+  /** Keywords the Daily Papers AI extracted; null when the record has none. */
+  keywords?: string[] | null;
+  aiSummary?: string | null;
 }
 
 /** A part of the input that was skipped, and why. */

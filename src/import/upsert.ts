@@ -1,19 +1,20 @@
 // The one way papers enter the database, whatever the input format: match each record to
-// an existing paper (arXiv id first, then the normalized title), insert the new ones,
-// update changed fields of the known ones, and re-tag what changed. The caller owns the
-// transaction.
+// a stored paper (arXiv id first, then the normalized title), merge, and write the batch in a
+// few set-based statements: insert the new papers, update the changed ones, replace changed
+// author lists, re-tag what changed. The caller owns the transaction.
 import type { Db } from '../db/database.ts';
+import { replacePaperAuthors } from '../db/queries/authors.ts';
 import { upsertOrganizations } from '../db/queries/organizations.ts';
 import {
   findPapersToMerge,
+  type ImportedPaper,
   insertPapers,
   type MergeablePaper,
-  type NewPaper,
   titleKeys,
-  updatePaper,
+  updatePapers,
 } from '../db/queries/papers.ts';
 import type { Tagger } from '../topics/tagger.ts';
-import { tagPapers } from '../topics/tagging.ts';
+import { tagPaperTexts } from '../topics/tagging.ts';
 import type { PaperRecord } from './record.ts';
 
 export interface UpsertCounts {
@@ -22,8 +23,18 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-/** The columns a record sets; null means "the record does not say", which never erases a value. */
-function toColumns(record: PaperRecord, organizationId: number | null): NewPaper {
+/** A paper of the batch: a stored one (with id) or a new one, and what must be written for it. */
+interface Target {
+  id?: number;
+  paper: ImportedPaper;
+  titleKey: string;
+  changed: boolean;
+  retag: boolean;
+  hasAuthors: boolean;
+  authors: PaperRecord['authors'];
+}
+
+function newPaper(record: PaperRecord, organizationId: number | null): ImportedPaper {
   return {
     arxiv_id: record.arxivId,
     title: record.title,
@@ -35,27 +46,54 @@ function toColumns(record: PaperRecord, organizationId: number | null): NewPaper
     organization_id: organizationId,
     github_url: record.githubUrl,
     project_url: record.projectUrl,
+    comments_count: record.commentsCount ?? 0,
+    github_stars: record.githubStars ?? null,
+    ai_summary: record.aiSummary ?? null,
+    keywords: record.keywords ?? [],
   };
 }
 
-/** The values of `next` that differ from `current`; unknown (null) values and empty abstracts keep what is stored. */
-function changes(current: MergeablePaper, next: NewPaper, upvotesKnown: boolean): Partial<NewPaper> {
-  const out: Partial<NewPaper> = {};
-  for (const key of Object.keys(next) as (keyof NewPaper)[]) {
-    const value = next[key];
-    if (value === null || value === undefined || value === current[key]) continue;
-    if (key === 'upvotes' && !upvotesKnown) continue;
-    if (key === 'abstract' && value === '') continue;
-    (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
+const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const earliest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a < b ? a : b);
+
+/**
+ * What a paper becomes when a record of it arrives. What the record does not know (null,
+ * empty) never erases a stored value. Counts that only grow on the site (upvotes, comments,
+ * stars) keep the larger value and featured_on the first day, so the order in which files
+ * are imported does not matter.
+ */
+function merge(current: ImportedPaper, record: PaperRecord, organizationId: number | null): ImportedPaper {
+  return {
+    arxiv_id: current.arxiv_id ?? record.arxivId,
+    title: record.title,
+    abstract: record.abstract !== '' ? record.abstract : current.abstract,
+    authors_count: record.authorsCount ?? current.authors_count,
+    published_at: record.publishedAt ?? current.published_at,
+    featured_on: earliest(current.featured_on, record.featuredOn),
+    upvotes: max(current.upvotes, record.upvotes) ?? 0,
+    organization_id: organizationId ?? current.organization_id,
+    github_url: record.githubUrl ?? current.github_url,
+    project_url: record.projectUrl ?? current.project_url,
+    comments_count: max(current.comments_count, record.commentsCount ?? null) ?? 0,
+    github_stars: max(current.github_stars, record.githubStars ?? null),
+    ai_summary: record.aiSummary ?? current.ai_summary,
+    keywords: record.keywords && record.keywords.length > 0 ? record.keywords : current.keywords,
+  };
 }
 
-export async function upsertPaperRecords(
-  db: Db,
-  records: readonly PaperRecord[],
-  tagger: Tagger,
-): Promise<UpsertCounts> {
+const sameValue = (a: unknown, b: unknown) =>
+  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+
+function differs(a: ImportedPaper, b: ImportedPaper): boolean {
+  return (Object.keys(a) as (keyof ImportedPaper)[]).some((k) => !sameValue(a[k], b[k]));
+}
+
+function fromStored(p: MergeablePaper): Target {
+  const { id, title_key, has_authors, ...paper } = p;
+  return { id, paper, titleKey: title_key, changed: false, retag: false, hasAuthors: has_authors, authors: null };
+}
+
+export async function upsertPaperRecords(db: Db, records: readonly PaperRecord[], tagger: Tagger): Promise<UpsertCounts> {
   const counts: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
   if (records.length === 0) return counts;
   const orgIds = await upsertOrganizations(
@@ -66,58 +104,83 @@ export async function upsertPaperRecords(
     db,
     records.map((r) => r.title),
   );
-  const existing = await findPapersToMerge(
+  const stored = await findPapersToMerge(
     db,
     records.flatMap((r) => (r.arxivId ? [r.arxivId] : [])),
     keys,
   );
-  const byArxiv = new Map(existing.filter((p) => p.arxiv_id).map((p) => [p.arxiv_id as string, p]));
-  const byKey = new Map<string, MergeablePaper>();
-  for (const p of existing) if (!byKey.has(p.title_key)) byKey.set(p.title_key, p);
+  const byArxiv = new Map<string, Target>();
+  const byKey = new Map<string, Target>();
+  const remember = (target: Target) => {
+    if (target.paper.arxiv_id && !byArxiv.has(target.paper.arxiv_id)) byArxiv.set(target.paper.arxiv_id, target);
+    if (!byKey.has(target.titleKey)) byKey.set(target.titleKey, target);
+  };
+  for (const p of stored) remember(fromStored(p));
 
-  const toInsert: { key: string; paper: NewPaper }[] = [];
-  const pending = new Map<string, NewPaper>(); // new papers of this batch, by arXiv id and by title key
-  const retag = new Set<number>();
-  const updates = new Map<number, Partial<NewPaper>>();
+  const created: Target[] = [];
   records.forEach((record, i) => {
     const key = keys[i] as string;
-    const columns = toColumns(record, record.organization ? (orgIds.get(record.organization.name) ?? null) : null);
+    const organizationId = record.organization ? (orgIds.get(record.organization.name) ?? null) : null;
     // A title match is the same paper only when the arXiv ids do not contradict it.
     const titleMatch = byKey.get(key);
-    const match =
+    const target =
       (record.arxivId ? byArxiv.get(record.arxivId) : undefined) ??
-      (titleMatch && (!record.arxivId || !titleMatch.arxiv_id) ? titleMatch : undefined);
-    if (match) {
-      const diff = changes(match, columns, record.upvotes !== null);
-      if (Object.keys(diff).length === 0) {
-        counts.unchanged++;
-        return;
-      }
-      Object.assign(match, diff);
-      if (diff.title !== undefined || diff.abstract !== undefined) retag.add(match.id);
-      updates.set(match.id, { ...(updates.get(match.id) ?? {}), ...diff });
-      counts.updated++;
+      (titleMatch && (!record.arxivId || !titleMatch.paper.arxiv_id) ? titleMatch : undefined);
+    if (!target) {
+      const fresh: Target = {
+        paper: newPaper(record, organizationId),
+        titleKey: key,
+        changed: true,
+        retag: true,
+        hasAuthors: false,
+        authors: record.authors ?? null,
+      };
+      created.push(fresh);
+      remember(fresh);
+      counts.created++;
       return;
     }
-    const earlier = (record.arxivId && pending.get(`arxiv:${record.arxivId}`)) || pending.get(`key:${key}`);
-    if (earlier) {
-      // The same new paper twice in one batch: the later record refines the first.
-      for (const [k, v] of Object.entries(columns)) if (v !== null) (earlier as Record<string, unknown>)[k] = v;
+    const next = merge(target.paper, record, organizationId);
+    const authorsChanged =
+      !!record.authors && (!target.hasAuthors || record.authors.length !== target.paper.authors_count);
+    if (!differs(target.paper, next) && !authorsChanged) {
       counts.unchanged++;
       return;
     }
-    pending.set(`key:${key}`, columns);
-    if (record.arxivId) pending.set(`arxiv:${record.arxivId}`, columns);
-    toInsert.push({ key, paper: columns });
+    if (next.title !== target.paper.title || next.abstract !== target.paper.abstract || !sameValue(next.keywords, target.paper.keywords)) {
+      target.retag = true;
+    }
+    if (authorsChanged) {
+      target.authors = record.authors ?? null;
+      target.hasAuthors = true;
+    }
+    target.paper = next;
+    target.changed = true;
+    remember(target);
+    counts.updated++;
   });
 
-  for (const [id, diff] of updates) await updatePaper(db, id, diff);
+  const updated = [...new Set([...byArxiv.values(), ...byKey.values()])].filter((t) => t.id !== undefined && t.changed);
+  await updatePapers(
+    db,
+    updated.map((t) => ({ ...t.paper, id: t.id as number })),
+  );
   const ids = await insertPapers(
     db,
-    toInsert.map((x) => x.paper),
+    created.map((t) => t.paper),
   );
-  counts.created += ids.length;
-  for (const id of ids) retag.add(id);
-  if (retag.size > 0) await tagPapers(db, tagger, [...retag]);
+  created.forEach((t, i) => {
+    t.id = ids[i];
+  });
+  const written = [...updated, ...created];
+  await replacePaperAuthors(
+    db,
+    written.flatMap((t) => (t.authors && t.id !== undefined ? [{ paperId: t.id, names: t.authors }] : [])),
+  );
+  await tagPaperTexts(
+    db,
+    tagger,
+    written.flatMap((t) => (t.retag && t.id !== undefined ? [{ id: t.id, ...t.paper }] : [])),
+  );
   return counts;
 }

@@ -145,15 +145,30 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
 
   const lastTried = new Int32Array(compiled.length);
   const matchEnd = new Int32Array(compiled.length);
+  // The matches found in one text, in order of start: rule index, start and end offsets.
+  const found = { rule: [] as number[], start: [] as number[], end: [] as number[], length: 0 };
 
-  /** For each rule, the number of non-overlapping matches in `text` (at most 1 when `firstOnly`). */
-  function countAll(text: string, counts: Uint32Array, firstOnly: boolean): void {
+  function record(r: number, start: number, end: number): void {
+    found.rule[found.length] = r;
+    found.start[found.length] = start;
+    found.end[found.length] = end;
+    found.length++;
+  }
+
+  /**
+   * For each rule, the number of its non-overlapping matches in `text` that are not shadowed: a match lying inside
+   * a longer match of a rule of another topic does not count ("continual pre-training" is evidence for
+   * continual-pre-training, not also for pre-training). A rule can use a lookahead, `efficient(?= training)`,
+   * to require context without claiming it.
+   */
+  function countAll(text: string, counts: Uint32Array): void {
     counts.fill(0);
     if (text === '') return;
+    found.length = 0;
     lastTried.fill(-1);
     matchEnd.fill(0);
     // Visit the word starts in order; at each, try the sticky regex of every rule one of whose prefixes is there.
-    // Per rule that visits the same positions, in the same order, as a global scan that finds a match: the same count.
+    // Per rule that visits the same positions, in the same order, as a global scan that finds a match: the same matches.
     let previousWord = false;
     for (let p = 0; p < text.length; p++) {
       const word = isWordCode(text.charCodeAt(p));
@@ -167,14 +182,15 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
           const candidates = byPrefix[len]?.get(key);
           if (candidates === undefined) continue;
           for (const r of candidates) {
-            if (lastTried[r] === p || p < (matchEnd[r] ?? 0) || (firstOnly && (counts[r] ?? 0) > 0)) continue;
+            if (lastTried[r] === p || p < (matchEnd[r] ?? 0)) continue;
             lastTried[r] = p;
             const regex = compiled[r]?.regex;
             if (regex === undefined) continue;
             regex.lastIndex = p;
             if (regex.test(text)) {
-              counts[r] = (counts[r] ?? 0) + 1;
-              matchEnd[r] = Math.max(regex.lastIndex, p + 1);
+              const end = Math.max(regex.lastIndex, p + 1);
+              matchEnd[r] = end;
+              record(r, p, end);
             }
           }
         }
@@ -182,8 +198,31 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
       previousWord = word;
     }
     for (const r of scanned) {
-      const rule = compiled[r];
-      if (rule) counts[r] = countScan(rule.regex, text, firstOnly);
+      const regex = compiled[r]?.regex;
+      if (regex === undefined) continue;
+      regex.lastIndex = 0;
+      let match = regex.exec(text);
+      while (match !== null) {
+        record(r, match.index, match.index + match[0].length);
+        if (match[0] === '') regex.lastIndex++; // cannot happen (empty-matching patterns are rejected); be safe
+        match = regex.exec(text);
+      }
+    }
+
+    const sorted = scanned.length === 0; // matches of indexed rules are recorded in order of start
+    for (let i = 0; i < found.length; i++) {
+      const r = found.rule[i] ?? 0;
+      const start = found.start[i] ?? 0;
+      const end = found.end[i] ?? 0;
+      const topic = compiled[r]?.topicIndex;
+      let shadowed = false;
+      for (let j = 0; j < found.length && !shadowed; j++) {
+        const s = found.start[j] ?? 0;
+        if (s > start && sorted) break;
+        const e = found.end[j] ?? 0;
+        shadowed = s <= start && end <= e && e - s > end - start && compiled[found.rule[j] ?? 0]?.topicIndex !== topic;
+      }
+      if (!shadowed) counts[r] = (counts[r] ?? 0) + 1;
     }
   }
 
@@ -193,10 +232,10 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
 
   return {
     tag(paper: TaggablePaper): TopicTag[] {
-      countAll(clean(paper.title), titleCounts, true);
+      countAll(clean(paper.title), titleCounts);
       // One keyword per line: patterns with a literal space cannot run from one keyword into the next.
-      countAll((paper.keywords ?? []).map(clean).join('\n'), keywordCounts, false);
-      countAll(clean(paper.abstract), abstractCounts, false);
+      countAll((paper.keywords ?? []).map(clean).join('\n'), keywordCounts);
+      countAll(clean(paper.abstract), abstractCounts);
 
       const raw = new Float64Array(topics.length);
       for (let r = 0; r < compiled.length; r++) {
@@ -260,19 +299,6 @@ function clean(text: string | null | undefined): string {
   if (LATEX_HINT.test(out)) out = out.replace(LATEX, ' ');
   if (SPACE_HINT.test(out)) out = out.replace(SPACE, ' ').trim();
   return out;
-}
-
-function countScan(regex: RegExp, text: string, firstOnly: boolean): number {
-  regex.lastIndex = 0;
-  let n = 0;
-  let match = regex.exec(text);
-  while (match !== null) {
-    n++;
-    if (firstOnly) break;
-    if (match[0] === '') regex.lastIndex++; // cannot happen (empty-matching patterns are rejected); be safe
-    match = regex.exec(text);
-  }
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

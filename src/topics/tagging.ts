@@ -1,8 +1,8 @@
 import type { Db } from '../db/database.ts';
-import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
 import { findPaperTexts } from '../db/queries/papers.ts';
+import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
 import { findAllTopics, findTopicRules } from '../db/queries/topics.ts';
-import { compileTagger, type Tagger } from './tagger.ts';
+import { compileTagger, type TaggablePaper, type Tagger } from './tagger.ts';
 
 /** A tagger built from the rules stored in the database now. */
 export async function loadTagger(db: Db): Promise<Tagger> {
@@ -11,13 +11,14 @@ export async function loadTagger(db: Db): Promise<Tagger> {
 
 const CHUNK = 2000;
 
-/**
- * Re-tags these papers (every paper when ids is undefined) with the tagger, replacing
- * their topics. Returns how many papers were tagged. Run it inside the caller's transaction.
- */
-export async function tagPapers(db: Db, tagger: Tagger, ids?: readonly number[]): Promise<number> {
+/** Tags papers whose text the caller holds, replacing their topics (two statements per chunk). */
+export async function tagPaperTexts(
+  db: Db,
+  tagger: Tagger,
+  papers: readonly (TaggablePaper & { id: number })[],
+): Promise<void> {
+  if (papers.length === 0) return;
   const topicIds = new Map((await findAllTopics(db)).map((t) => [t.slug, t.id]));
-  const papers = await findPaperTexts(db, ids);
   for (let i = 0; i < papers.length; i += CHUNK) {
     const chunk = papers.slice(i, i + CHUNK);
     const rows: PaperTopicInput[] = [];
@@ -33,5 +34,14 @@ export async function tagPapers(db: Db, tagger: Tagger, ids?: readonly number[])
       rows,
     );
   }
+}
+
+/**
+ * Re-tags these papers (every paper when ids is undefined) from their stored text, replacing
+ * their topics. Returns how many papers were tagged. Run it inside the caller's transaction.
+ */
+export async function tagPapers(db: Db, tagger: Tagger, ids?: readonly number[]): Promise<number> {
+  const papers = await findPaperTexts(db, ids);
+  await tagPaperTexts(db, tagger, papers);
   return papers.length;
 }

@@ -18,10 +18,10 @@ export async function replacePaperTopics(
     .deleteFrom('paper_topics')
     .where('paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
     .execute();
-  for (let i = 0; i < rows.length; i += 5000) {
-    await db
-      .insertInto('paper_topics')
-      .values(rows.slice(i, i + 5000))
-      .execute();
-  }
+  if (rows.length === 0) return;
+  await sql`
+    insert into paper_topics (paper_id, topic_id, score)
+    select * from unnest(${rows.map((r) => r.paper_id)}::int[], ${rows.map((r) => r.topic_id)}::int[], ${rows.map((r) => r.score)}::real[])`.execute(
+    db,
+  );
 }

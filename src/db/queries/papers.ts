@@ -16,6 +16,10 @@ const PAPER_COLUMNS = [
   'p.organization_id',
   'p.github_url',
   'p.project_url',
+  'p.comments_count',
+  'p.github_stars',
+  'p.ai_summary',
+  'p.keywords',
   'p.created_at',
   'p.updated_at',
 ] as const;
@@ -221,22 +225,28 @@ export async function findPaperByArxivId(db: Db, arxivId: string): Promise<Paper
     | undefined;
 }
 
-/** A paper's stored values that an import may change, with the keys it is matched on. */
-export type MergeablePaper = Pick<
-  PaperRow,
-  | 'id'
-  | 'arxiv_id'
-  | 'title_key'
-  | 'title'
-  | 'abstract'
-  | 'authors_count'
-  | 'published_at'
-  | 'featured_on'
-  | 'upvotes'
-  | 'organization_id'
-  | 'github_url'
-  | 'project_url'
->;
+/** The columns an import writes. */
+export const IMPORTED_COLUMNS = [
+  'arxiv_id',
+  'title',
+  'abstract',
+  'authors_count',
+  'published_at',
+  'featured_on',
+  'upvotes',
+  'organization_id',
+  'github_url',
+  'project_url',
+  'comments_count',
+  'github_stars',
+  'ai_summary',
+  'keywords',
+] as const;
+
+export type ImportedPaper = Pick<PaperRow, (typeof IMPORTED_COLUMNS)[number]>;
+
+/** A stored paper as an import sees it: its values, its match keys, and whether it has author rows. */
+export type MergeablePaper = ImportedPaper & { id: number; title_key: string; has_authors: boolean };
 
 /**
  * The title keys (see the papers.title_key column) of these titles, computed by the same
@@ -246,9 +256,7 @@ export async function titleKeys(db: Db, titles: readonly string[]): Promise<stri
   if (titles.length === 0) return [];
   const rows = await db
     .selectNoFrom(
-      sql<
-        string[]
-      >`array(select btrim(lower(regexp_replace(t, '[^[:alnum:]]+', ' ', 'g'))) from unnest(${[...titles]}::text[]) with ordinality as u(t, n) order by n)`.as(
+      sql<string[]>`array(select btrim(lower(regexp_replace(t, '[^[:alnum:]]+', ' ', 'g'))) from unnest(${[...titles]}::text[]) with ordinality as u(t, n) order by n)`.as(
         'keys',
       ),
     )
@@ -256,67 +264,74 @@ export async function titleKeys(db: Db, titles: readonly string[]): Promise<stri
   return rows.keys;
 }
 
-/** Existing papers matching any of these arXiv ids or title keys (locked for the import). */
-export function findPapersToMerge(
+/** Existing papers matching any of these arXiv ids or title keys, locked until the import's transaction ends. */
+export async function findPapersToMerge(
   db: Db,
   arxivIds: readonly string[],
   keys: readonly string[],
 ): Promise<MergeablePaper[]> {
   return db
-    .selectFrom('papers')
-    .select([
-      'id',
-      'arxiv_id',
-      'title_key',
-      'title',
-      'abstract',
-      'authors_count',
-      'published_at',
-      'featured_on',
-      'upvotes',
-      'organization_id',
-      'github_url',
-      'project_url',
-    ])
+    .selectFrom('papers as p')
+    .select(['p.id', 'p.title_key', ...IMPORTED_COLUMNS.map((c) => `p.${c}` as const)])
+    .select((eb) => eb.exists(eb.selectFrom('paper_authors as pa').whereRef('pa.paper_id', '=', 'p.id')).$castTo<boolean>().as('has_authors'))
     .where((eb) =>
       eb.or([
-        eb('arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`),
-        eb('title_key', '=', sql<string>`any(${[...keys]}::text[])`),
+        eb('p.arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`),
+        eb('p.title_key', '=', sql<string>`any(${[...keys]}::text[])`),
       ]),
     )
-    .orderBy('id')
+    .orderBy('p.id')
     .forUpdate()
     .execute();
 }
 
-export type NewPaper = Omit<MergeablePaper, 'id' | 'title_key'>;
+// Batches go in as one array per column (unnest): a handful of parameters, however many rows.
+// keywords (text[] per row) cannot be a 2-D array of ragged rows, so each travels as JSON.
+function unnestPapers(papers: readonly ImportedPaper[], ids?: readonly number[]) {
+  const col = <K extends (typeof IMPORTED_COLUMNS)[number]>(k: K) => papers.map((p) => p[k]);
+  return sql`unnest(
+    ${ids ? [...ids] : null}::int[],
+    ${col('arxiv_id')}::text[], ${col('title')}::text[], ${col('abstract')}::text[], ${col('authors_count')}::int[],
+    ${col('published_at')}::date[], ${col('featured_on')}::date[], ${col('upvotes')}::int[], ${col('organization_id')}::int[],
+    ${col('github_url')}::text[], ${col('project_url')}::text[], ${col('comments_count')}::int[], ${col('github_stars')}::int[],
+    ${col('ai_summary')}::text[], ${papers.map((p) => JSON.stringify(p.keywords))}::text[]
+  ) as u(id, arxiv_id, title, abstract, authors_count, published_at, featured_on, upvotes, organization_id,
+         github_url, project_url, comments_count, github_stars, ai_summary, keywords_json)`;
+}
+
+const UNNESTED_VALUES = sql`u.arxiv_id, u.title, u.abstract, u.authors_count, u.published_at, u.featured_on, u.upvotes,
+  u.organization_id, u.github_url, u.project_url, u.comments_count, u.github_stars, u.ai_summary,
+  array(select jsonb_array_elements_text(u.keywords_json::jsonb))`;
+const IMPORTED_LIST = sql.join(IMPORTED_COLUMNS.map((c) => sql.id(c)));
 
 /** Inserts papers in one statement; returns their ids in input order. */
-export async function insertPapers(db: Db, papers: readonly NewPaper[]): Promise<number[]> {
+export async function insertPapers(db: Db, papers: readonly ImportedPaper[]): Promise<number[]> {
   if (papers.length === 0) return [];
-  const rows = await db
-    .insertInto('papers')
-    .values([...papers])
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+  const result = await sql<{ id: number }>`
+    insert into papers (${IMPORTED_LIST})
+    select ${UNNESTED_VALUES} from ${unnestPapers(papers)}
+    returning id`.execute(db);
+  return result.rows.map((r) => r.id);
 }
 
-/** Applies changed values to one paper and stamps updated_at. */
-export async function updatePaper(db: Db, id: number, changes: Partial<NewPaper>): Promise<void> {
-  await db
-    .updateTable('papers')
-    .set({ ...changes, updated_at: sql`now()` })
-    .where('id', '=', id)
-    .execute();
+/** Overwrites the imported columns of these papers (one statement) and stamps updated_at. */
+export async function updatePapers(db: Db, papers: readonly (ImportedPaper & { id: number })[]): Promise<void> {
+  if (papers.length === 0) return;
+  await sql`
+    update papers p set (${IMPORTED_LIST}, updated_at) = (${UNNESTED_VALUES}, now())
+    from ${unnestPapers(
+      papers,
+      papers.map((x) => x.id),
+    )}
+    where p.id = u.id`.execute(db);
 }
 
-/** Id, title and abstract of these papers (all papers when ids is undefined), for tagging. */
+/** Id, title, abstract and keywords of these papers (all papers when ids is undefined), for tagging. */
 export function findPaperTexts(
   db: Db,
   ids?: readonly number[],
-): Promise<{ id: number; title: string; abstract: string }[]> {
-  let query = db.selectFrom('papers').select(['id', 'title', 'abstract']).orderBy('id');
+): Promise<{ id: number; title: string; abstract: string; keywords: string[] }[]> {
+  let query = db.selectFrom('papers').select(['id', 'title', 'abstract', 'keywords']).orderBy('id');
   if (ids) query = query.where('id', '=', sql<number>`any(${[...ids]}::int[])`);
   return query.execute();
 }
