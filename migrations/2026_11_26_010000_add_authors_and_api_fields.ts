@@ -9,6 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('github_stars', 'integer', (c) => c.check(sql`github_stars >= 0`))
     .addColumn('ai_summary', 'text')
     .addColumn('keywords', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
+    // The day of the newest record merged into the paper: a record at least as new overrides
+    // the stored values, an older one only fills gaps, so imports in any order agree.
+    .addColumn('source_date', 'date')
     .execute();
 
   // One row per distinct name: papergraph treats the same name as the same person.
@@ -39,5 +42,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     .dropColumn('github_stars')
     .dropColumn('ai_summary')
     .dropColumn('keywords')
+    .dropColumn('source_date')
     .execute();
 }

@@ -1,8 +1,9 @@
+import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createDb, type Db } from './db/database.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
-import { IMPORT_FORMATS, ImportError, type ImportFormat, importFile } from './import/import-file.ts';
+import { IMPORT_FORMATS, ImportError, type ImportFormat, type ImportProgress, importFile } from './import/import-file.ts';
 import { startServer } from './server.ts';
 import { prepareDatabase } from './setup.ts';
 import { loadTagger, tagPapers } from './topics/tagging.ts';
@@ -68,30 +69,76 @@ program
 
 program
   .command('import')
-  .description('import papers from files (format detected from the content); each file is one transaction')
+  .description(
+    'import papers from files: Daily Papers page text, or Daily Papers API records (JSONL, or a JSON array per day); the format is detected from the content',
+  )
   .argument('<file...>', 'files to import')
   .addOption(new Option('--format <format>', 'force the input format').choices(IMPORT_FORMATS))
   .option('--featured-on <date>', 'the Daily Papers day a page lists (YYYY-MM-DD); page text has no year', isoDate)
-  .action(async (files: string[], options: { format?: ImportFormat; featuredOn?: string }) => {
+  .option('--strict', 'stop at the first bad record and import nothing from that file')
+  .action(async (files: string[], options: { format?: ImportFormat; featuredOn?: string; strict?: boolean }) => {
     await withDb(async (db) => {
       await prepareDatabase(db, { sampleData: 'off' });
       let failed = false;
       for (const file of files) {
+        const progress = createProgress(file);
         try {
-          const summary = await importFile(db, file, options);
+          const summary = await importFile(db, file, { ...options, onProgress: progress.update });
+          progress.stop();
           for (const p of summary.problems) console.error(`${p.source}:${p.line}: skipped: ${p.message}`);
           console.log(
-            `${file}: read ${summary.read}, created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped}`,
+            `${file}: read ${summary.read}, created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, skipped ${summary.skipped} (${progress.rate()})`,
           );
         } catch (error) {
+          progress.stop();
           failed = true;
           const message = error instanceof ImportError ? error.message : `${file}: ${(error as Error).message}`;
-          console.error(`import failed, nothing written: ${message}`);
+          console.error(`import failed: ${message}`);
         }
       }
       if (failed) process.exitCode = 1;
     });
   });
+
+/** A progress bar on a terminal; elsewhere (logs, CI) a plain line every 10 seconds. */
+function createProgress(file: string) {
+  const started = performance.now();
+  let records = 0;
+  const seconds = () => (performance.now() - started) / 1000;
+  const rate = () => `${Math.round(records / Math.max(seconds(), 0.001))} records/s`;
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      {
+        format: `${file} [{bar}] {percentage}% | {records} records | {speed} records/s | ETA {eta_formatted}`,
+        stream: process.stderr,
+        etaBuffer: 50,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(1, 0, { records: 0, speed: 0 });
+    return {
+      update: (p: ImportProgress) => {
+        records = p.records;
+        bar.setTotal(p.totalBytes);
+        bar.update(p.bytesRead, { records, speed: Math.round(records / Math.max(seconds(), 0.001)) });
+      },
+      stop: () => bar.stop(),
+      rate,
+    };
+  }
+  let lastLog = 0;
+  return {
+    update: (p: ImportProgress) => {
+      records = p.records;
+      if (seconds() - lastLog < 10) return;
+      lastLog = seconds();
+      const pct = p.totalBytes > 0 ? Math.round((100 * p.bytesRead) / p.totalBytes) : 100;
+      console.error(`${file}: ${pct}%, ${records} records, ${rate()}`);
+    },
+    stop: () => {},
+    rate,
+  };
+}
 
 program
   .command('retag')

@@ -67,7 +67,7 @@ describe('the papergraph command', () => {
   it('fails with a message and exit code 1 for a missing file', async () => {
     const { code, stderr } = await papergraph(['import', path.join(tmp, 'nope.txt')]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/import failed, nothing written: .*nope\.txt/);
+    expect(stderr).toMatch(/import failed: .*nope\.txt/);
   });
 
   it('rejects a bad --featured-on date', async () => {

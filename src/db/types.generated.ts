@@ -46,6 +46,7 @@ export interface Papers {
   project_url: string | null;
   published_at: string | null;
   search: Generated<string>;
+  source_date: string | null;
   title: string;
   title_key: Generated<string>;
   updated_at: Generated<Timestamp>;

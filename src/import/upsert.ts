@@ -50,34 +50,43 @@ function newPaper(record: PaperRecord, organizationId: number | null): ImportedP
     github_stars: record.githubStars ?? null,
     ai_summary: record.aiSummary ?? null,
     keywords: record.keywords ?? [],
+    source_date: record.featuredOn,
   };
 }
 
 const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 const earliest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a < b ? a : b);
+const latest = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b);
 
 /**
- * What a paper becomes when a record of it arrives. What the record does not know (null,
- * empty) never erases a stored value. Counts that only grow on the site (upvotes, comments,
- * stars) keep the larger value and featured_on the first day, so the order in which files
- * are imported does not matter.
+ * What a paper becomes when a record of it arrives. A record at least as new as the newest one
+ * merged so far (by its featured day; undated page text counts as the oldest) overrides the
+ * stored values; an older one only fills what is missing. Either way, what a record does not
+ * know (null, empty) never erases a value, counts that only grow on the site (upvotes, comments,
+ * stars) keep the larger value, and featured_on keeps the first day. So importing the same
+ * files again, or in another order, gives the same papers.
  */
 function merge(current: ImportedPaper, record: PaperRecord, organizationId: number | null): ImportedPaper {
+  const newer = current.source_date === null || (record.featuredOn !== null && record.featuredOn >= current.source_date);
+  const pick = <T>(incoming: T | null, stored: T | null): T | null =>
+    newer ? (incoming ?? stored) : (stored ?? incoming);
+  const keywords = record.keywords && record.keywords.length > 0 ? record.keywords : null;
   return {
     arxiv_id: current.arxiv_id ?? record.arxivId,
-    title: record.title,
-    abstract: record.abstract !== '' ? record.abstract : current.abstract,
-    authors_count: record.authorsCount ?? current.authors_count,
-    published_at: record.publishedAt ?? current.published_at,
+    title: newer ? record.title : current.title,
+    abstract: pick(record.abstract || null, current.abstract || null) ?? '',
+    authors_count: pick(record.authorsCount, current.authors_count),
+    published_at: pick(record.publishedAt, current.published_at),
     featured_on: earliest(current.featured_on, record.featuredOn),
     upvotes: max(current.upvotes, record.upvotes) ?? 0,
-    organization_id: organizationId ?? current.organization_id,
-    github_url: record.githubUrl ?? current.github_url,
-    project_url: record.projectUrl ?? current.project_url,
+    organization_id: pick(organizationId, current.organization_id),
+    github_url: pick(record.githubUrl, current.github_url),
+    project_url: pick(record.projectUrl, current.project_url),
     comments_count: max(current.comments_count, record.commentsCount ?? null) ?? 0,
     github_stars: max(current.github_stars, record.githubStars ?? null),
-    ai_summary: record.aiSummary ?? current.ai_summary,
-    keywords: record.keywords && record.keywords.length > 0 ? record.keywords : current.keywords,
+    ai_summary: pick(record.aiSummary ?? null, current.ai_summary),
+    keywords: pick(keywords, current.keywords.length > 0 ? current.keywords : null) ?? [],
+    source_date: latest(current.source_date, record.featuredOn),
   };
 }
 
@@ -142,7 +151,8 @@ export async function upsertPaperRecords(db: Db, records: readonly PaperRecord[]
     }
     const next = merge(target.paper, record, organizationId);
     const authorsChanged =
-      !!record.authors && (!target.hasAuthors || record.authors.length !== target.paper.authors_count);
+      !!record.authors &&
+      (!target.hasAuthors || (next.authors_count === record.authors.length && record.authors.length !== target.paper.authors_count));
     if (!differs(target.paper, next) && !authorsChanged) {
       counts.unchanged++;
       return;

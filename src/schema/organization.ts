@@ -1,11 +1,24 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { findOrganizationByName, findOrganizationsByIds } from '../db/queries/organizations.ts';
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import {
+  findOrganizationByName,
+  findOrganizationsByIds,
+  findOrganizationsByPaperCount,
+  type OrganizationWithCount,
+} from '../db/queries/organizations.ts';
 import { countPapers } from '../db/queries/papers.ts';
 import type { OrganizationRow } from '../db/types.ts';
-import { notFound } from '../errors.ts';
+import { badUserInput, notFound } from '../errors.ts';
 import { PaperConnection } from './paper.ts';
-import { loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
+import {
+  checkSize,
+  DEFAULT_PAGE_SIZE,
+  loadPaperConnections,
+  MAX_PAGE_SIZE,
+  type PaperListArgs,
+  paperListArgs,
+} from './paper-connection.ts';
 
 export const Organization = builder.loadableNodeRef<OrganizationRow, number>('Organization', {
   id: { resolve: (org) => org.id, parse: (id) => Number(id) },
@@ -53,4 +66,52 @@ builder.queryField('organization', (t) =>
       return org;
     },
   }),
+);
+
+// Cursor of the organizations list: its keyset [paper count, id].
+const toCursor = (org: OrganizationWithCount) => Buffer.from(JSON.stringify([org.paper_count, org.id])).toString('base64url');
+
+function fromCursor(cursor: string | undefined, argument: string): [number, number] | undefined {
+  if (cursor === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => Number.isSafeInteger(v))) {
+    return value as [number, number];
+  }
+  throw badUserInput(`\`${argument}\` is not a valid cursor: use a cursor this API returned.`, argument);
+}
+
+builder.queryField('organizations', (t) =>
+  t.connection(
+    {
+      type: Organization,
+      nullable: false,
+      description: 'All organizations, the ones with the most papers first, a page at a time.',
+      resolve: async (_root, args, ctx) => {
+        checkSize(args.first, 'first');
+        checkSize(args.last, 'last');
+        if (args.first != null && args.last != null) {
+          throw badUserInput('Pass `first` (with `after`) or `last` (with `before`), not both.', 'last');
+        }
+        const connection = await resolveCursorConnection(
+          { args, toCursor: (org: OrganizationWithCount) => toCursor(org), defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE },
+          ({ after, before, limit, inverted }: { after?: string; before?: string; limit: number; inverted: boolean }) =>
+            findOrganizationsByPaperCount(ctx.db, {
+              after: fromCursor(after, 'after'),
+              before: fromCursor(before, 'before'),
+              limit,
+              inverted,
+            }),
+        );
+        // resolveCursorConnection returns null only when the page resolver does; ours never does.
+        return connection as NonNullable<typeof connection>;
+      },
+    },
+    { name: 'OrganizationConnection', description: 'A page of organizations.' },
+    { name: 'OrganizationEdge', description: 'An organization in a list, with the cursor of its position.' },
+  ),
 );

@@ -137,7 +137,7 @@ function decodeCursor(cursor: string, field: PaperOrderField, argument: string):
   return { value: value as string | number, id: id as number };
 }
 
-function checkSize(value: number | null | undefined, argument: string): void {
+export function checkSize(value: number | null | undefined, argument: string): void {
   if (value != null && (value < 1 || value > MAX_PAGE_SIZE)) {
     throw badUserInput(`\`${argument}\` must be between 1 and ${MAX_PAGE_SIZE}, got ${value}.`, argument);
   }

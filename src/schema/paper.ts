@@ -1,10 +1,12 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findPaperByArxivId, findPapersByIds, type Paper as PaperRow } from '../db/queries/papers.ts';
+import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
 import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { groupBy } from '../util/group-by.ts';
 import { parseGlobalId } from './global-id.ts';
+import { Author } from './author.ts';
 import { Organization } from './organization.ts';
 import {
   loadPaperConnections,
@@ -21,6 +23,30 @@ async function loadTopicsOfPapers(paperIds: readonly number[], ctx: Context): Pr
   const byPaper = groupBy(rows, (row) => row.paper_id);
   return paperIds.map((id) => byPaper.get(id) ?? []);
 }
+
+/** The author lists of many papers in one statement: one list per paper id, in order. */
+async function loadAuthorsOfPapers(paperIds: readonly number[], ctx: Context): Promise<PaperAuthorRow[][]> {
+  const byPaper = groupBy(await findAuthorsOfPapers(ctx.db, paperIds), (row) => row.paper_id);
+  return paperIds.map((id) => byPaper.get(id) ?? []);
+}
+
+export const PaperAuthor = builder.objectRef<PaperAuthorRow>('PaperAuthor').implement({
+  description: 'An author in the author list of a paper.',
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: false, description: 'The author’s name.' }),
+    position: t.exposeInt('position', { nullable: false, description: 'The place in the author list, from 1.' }),
+    hidden: t.exposeBoolean('hidden', {
+      nullable: false,
+      description: 'Whether the author chose to hide from the paper’s page on Hugging Face (the name is still known).',
+    }),
+    author: t.field({
+      type: Author,
+      nullable: false,
+      description: 'The author, with their other papers.',
+      resolve: (row) => ({ id: row.author_id, name: row.name }),
+    }),
+  }),
+});
 
 export const Paper = builder.loadableNodeRef<PaperRow, number>('Paper', {
   id: { resolve: (paper) => paper.id, parse: (id) => Number(id) },
@@ -73,6 +99,30 @@ Paper.implement({
     projectUrl: t.exposeString('project_url', {
       nullable: true,
       description: 'The project page of the paper, if any.',
+    }),
+    authors: t.loadableList({
+      type: PaperAuthor,
+      nullable: false,
+      description:
+        'The authors in order, hidden ones included and marked. Empty when the source gave no names (see `authorsCount`).',
+      load: loadAuthorsOfPapers,
+      resolve: (paper) => paper.id,
+    }),
+    commentsCount: t.exposeInt('comments_count', {
+      nullable: false,
+      description: 'Comments on the paper’s Daily Papers page.',
+    }),
+    githubStars: t.exposeInt('github_stars', {
+      nullable: true,
+      description: 'Stars of the GitHub repository, when known.',
+    }),
+    keywords: t.exposeStringList('keywords', {
+      nullable: false,
+      description: 'Keywords extracted by the Daily Papers AI; empty when none.',
+    }),
+    aiSummary: t.exposeString('ai_summary', {
+      nullable: true,
+      description: 'A one-sentence summary written by the Daily Papers AI, when there is one.',
     }),
     organization: t.field({
       type: Organization,

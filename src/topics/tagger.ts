@@ -50,6 +50,11 @@ export const KEYWORD_FACTOR = 1.5;
 /** Value of the first abstract match; n matches are worth 1 + ln(n) times this. */
 export const ABSTRACT_FACTOR = 1;
 
+/**
+ * The evidence from the abstract and keywords of one topic saturates towards this value (cap * (1 - exp(-x / cap))),
+ * so that a topic discussed at length in the abstract does not drown what the title says the paper is about.
+ */
+export const BODY_CAP = 1e9;
 /** Raw evidence at which the score reaches 1 - 1/e = 0.632, about a weight-2 rule in the title plus a few mentions. */
 export const SCORE_SCALE = 8;
 /**
@@ -57,12 +62,12 @@ export const SCORE_SCALE = 8;
  * a weight-2 rule matched twice in the abstract, or a few weaker rules together. A single passing mention in the
  * abstract (one weight-2 match) stays below it.
  */
-export const MIN_SCORE = 0.313;
+export const MIN_SCORE = 0.45;
 /**
  * Relative floor: a further topic must have at least this share of the best topic's raw evidence. Abstracts
  * mention many neighbouring topics in passing; this keeps those of the same order as the main one.
  */
-export const RELATIVE_THRESHOLD = 0.3;
+export const RELATIVE_THRESHOLD = 0.2;
 /** At most this many topics per paper: beyond four, the extra tags of a coarse taxonomy are mostly noise. */
 export const MAX_TOPICS = 4;
 
@@ -237,15 +242,21 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
       countAll((paper.keywords ?? []).map(clean).join('\n'), keywordCounts);
       countAll(clean(paper.abstract), abstractCounts);
 
-      const raw = new Float64Array(topics.length);
+      // Title evidence adds up; the evidence of the abstract and keywords saturates per topic (see BODY_CAP).
+      const title = new Float64Array(topics.length);
+      const body = new Float64Array(topics.length);
       for (let r = 0; r < compiled.length; r++) {
         const rule = compiled[r];
         if (!rule) continue;
-        const evidence =
-          ((titleCounts[r] ?? 0) > 0 ? TITLE_FACTOR : 0) +
-          KEYWORD_FACTOR * diminish(keywordCounts[r] ?? 0) +
-          ABSTRACT_FACTOR * diminish(abstractCounts[r] ?? 0);
-        if (evidence > 0) raw[rule.topicIndex] = (raw[rule.topicIndex] ?? 0) + rule.weight * evidence;
+        const t = rule.topicIndex;
+        if ((titleCounts[r] ?? 0) > 0) title[t] = (title[t] ?? 0) + rule.weight * TITLE_FACTOR;
+        const b =
+          KEYWORD_FACTOR * diminish(keywordCounts[r] ?? 0) + ABSTRACT_FACTOR * diminish(abstractCounts[r] ?? 0);
+        if (b > 0) body[t] = (body[t] ?? 0) + rule.weight * b;
+      }
+      const raw = new Float64Array(topics.length);
+      for (let t = 0; t < topics.length; t++) {
+        raw[t] = (title[t] ?? 0) + BODY_CAP * (1 - Math.exp(-(body[t] ?? 0) / BODY_CAP));
       }
 
       const ranked: number[] = [];

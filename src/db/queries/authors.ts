@@ -36,3 +36,33 @@ export async function replacePaperAuthors(db: Db, papers: readonly PaperAuthorIn
       ${rows.map((r) => r.paper_id)}::int[], ${rows.map((r) => r.position)}::int[],
       ${rows.map((r) => r.author_id)}::int[], ${rows.map((r) => r.hidden)}::bool[])`.execute(db);
 }
+
+export interface PaperAuthorRow {
+  paper_id: number;
+  position: number;
+  hidden: boolean;
+  author_id: number;
+  name: string;
+}
+
+/** The authors of these papers, in order within each paper; the caller groups by paper_id. */
+export function findAuthorsOfPapers(db: Db, paperIds: readonly number[]): Promise<PaperAuthorRow[]> {
+  return db
+    .selectFrom('paper_authors as pa')
+    .innerJoin('authors as a', 'a.id', 'pa.author_id')
+    .select(['pa.paper_id', 'pa.position', 'pa.hidden', 'pa.author_id', 'a.name'])
+    .where('pa.paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
+    .orderBy('pa.paper_id')
+    .orderBy('pa.position')
+    .execute();
+}
+
+/** Authors with these ids, in no particular order (the loader sorts). */
+export function findAuthorsByIds(db: Db, ids: readonly number[]) {
+  return db.selectFrom('authors').selectAll().where('id', '=', sql<number>`any(${[...ids]}::int[])`).execute();
+}
+
+/** The author with exactly this name, or undefined. */
+export function findAuthorByName(db: Db, name: string) {
+  return db.selectFrom('authors').selectAll().where('name', '=', name).executeTakeFirst();
+}

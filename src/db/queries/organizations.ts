@@ -43,3 +43,38 @@ export async function upsertOrganizations(
     .execute();
   return new Map(rows.map((r) => [r.name, r.id]));
 }
+
+export type OrganizationWithCount = OrganizationRow & { paper_count: number };
+
+/**
+ * A page of organizations ordered by paper count (most first), then id. `after`/`before` are
+ * keysets [paper_count, id]; `inverted` walks backwards. Returns up to `limit` rows.
+ */
+export async function findOrganizationsByPaperCount(
+  db: Db,
+  page: { after?: [number, number]; before?: [number, number]; limit: number; inverted: boolean },
+): Promise<OrganizationWithCount[]> {
+  const counted = db
+    .selectFrom('organizations as o')
+    .selectAll('o')
+    .select((eb) =>
+      eb
+        .selectFrom('papers as p')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .whereRef('p.organization_id', '=', 'o.id')
+        .$asScalar()
+        .$notNull()
+        .as('paper_count'),
+    )
+    .as('c');
+  let query = db.selectFrom(counted).selectAll('c');
+  // Descending by count, ascending by id: "after" means fewer papers, or as many and a larger id.
+  if (page.after) query = query.where(sql<boolean>`(c.paper_count < ${page.after[0]} or (c.paper_count = ${page.after[0]} and c.id > ${page.after[1]}))`);
+  if (page.before) query = query.where(sql<boolean>`(c.paper_count > ${page.before[0]} or (c.paper_count = ${page.before[0]} and c.id < ${page.before[1]}))`);
+  const dir = page.inverted ? ('asc' as const) : ('desc' as const);
+  return query
+    .orderBy('c.paper_count', dir)
+    .orderBy('c.id', page.inverted ? 'desc' : 'asc')
+    .limit(page.limit)
+    .execute();
+}

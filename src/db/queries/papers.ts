@@ -24,7 +24,7 @@ const PAPER_COLUMNS = [
   'p.updated_at',
 ] as const;
 
-export type Paper = Omit<PaperRow, 'search' | 'title_key'>;
+export type Paper = Omit<PaperRow, 'search' | 'title_key' | 'source_date'>;
 
 export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'title';
 export interface PaperOrder {
@@ -46,8 +46,8 @@ export interface PaperFilter {
   authorsCountMax?: number | undefined;
 }
 
-/** Which papers a list is drawn from: all, or those of one topic or organization. */
-export type PaperScope = 'all' | 'topic' | 'organization';
+/** Which papers a list is drawn from: all, or those of one topic, organization or author. */
+export type PaperScope = 'all' | 'topic' | 'organization' | 'author';
 
 /** A position in a sorted list: the sort key's value and the paper id that breaks ties. */
 export interface Keyset {
@@ -126,6 +126,9 @@ function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
 function applyScope(query: PaperQuery, scope: PaperScope, parentId: Expression<unknown>): PaperQuery {
   if (scope === 'topic') return query.where(inTopics(sql`array[${parentId}]`));
   if (scope === 'organization') return query.where(sql<boolean>`p.organization_id = ${parentId}`);
+  if (scope === 'author') {
+    return query.where(sql<boolean>`p.id in (select pa.paper_id from paper_authors pa where pa.author_id = ${parentId})`);
+  }
   return query;
 }
 
@@ -241,6 +244,7 @@ export const IMPORTED_COLUMNS = [
   'github_stars',
   'ai_summary',
   'keywords',
+  'source_date',
 ] as const;
 
 export type ImportedPaper = Pick<PaperRow, (typeof IMPORTED_COLUMNS)[number]>;
@@ -294,14 +298,14 @@ function unnestPapers(papers: readonly ImportedPaper[], ids?: readonly number[])
     ${col('arxiv_id')}::text[], ${col('title')}::text[], ${col('abstract')}::text[], ${col('authors_count')}::int[],
     ${col('published_at')}::date[], ${col('featured_on')}::date[], ${col('upvotes')}::int[], ${col('organization_id')}::int[],
     ${col('github_url')}::text[], ${col('project_url')}::text[], ${col('comments_count')}::int[], ${col('github_stars')}::int[],
-    ${col('ai_summary')}::text[], ${papers.map((p) => JSON.stringify(p.keywords))}::text[]
+    ${col('ai_summary')}::text[], ${papers.map((p) => JSON.stringify(p.keywords))}::text[], ${col('source_date')}::date[]
   ) as u(id, arxiv_id, title, abstract, authors_count, published_at, featured_on, upvotes, organization_id,
-         github_url, project_url, comments_count, github_stars, ai_summary, keywords_json)`;
+         github_url, project_url, comments_count, github_stars, ai_summary, keywords_json, source_date)`;
 }
 
 const UNNESTED_VALUES = sql`u.arxiv_id, u.title, u.abstract, u.authors_count, u.published_at, u.featured_on, u.upvotes,
   u.organization_id, u.github_url, u.project_url, u.comments_count, u.github_stars, u.ai_summary,
-  array(select jsonb_array_elements_text(u.keywords_json::jsonb))`;
+  array(select jsonb_array_elements_text(u.keywords_json::jsonb)), u.source_date`;
 const IMPORTED_LIST = sql.join(IMPORTED_COLUMNS.map((c) => sql.id(c)));
 
 /** Inserts papers in one statement; returns their ids in input order. */
