@@ -30,7 +30,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('hidden', 'boolean', (c) => c.notNull().defaultTo(false))
     .addPrimaryKeyConstraint('paper_authors_pkey', ['paper_id', 'position'])
     .execute();
-  await db.schema.createIndex('paper_authors_author_id_idx').on('paper_authors').columns(['author_id', 'paper_id']).execute();
+  await db.schema
+    .createIndex('paper_authors_author_id_idx')
+    .on('paper_authors')
+    .columns(['author_id', 'paper_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -3,7 +3,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createDb, type Db } from './db/database.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
-import { IMPORT_FORMATS, ImportError, type ImportFormat, type ImportProgress, importFile } from './import/import-file.ts';
+import {
+  IMPORT_FORMATS,
+  ImportError,
+  type ImportFormat,
+  type ImportProgress,
+  importFile,
+} from './import/import-file.ts';
 import { startServer } from './server.ts';
 import { prepareDatabase } from './setup.ts';
 import { loadTagger, tagPapers } from './topics/tagging.ts';

@@ -1,8 +1,9 @@
 // Reader for the Hugging Face Daily Papers API format: one JSON entry per paper
 // ({ paper: {...}, numComments, ... }), either one per line (JSONL, any size) or as the API's
 // own response, a JSON array per day. Both are streamed: a file is never held whole.
-import type { Readable } from 'node:stream';
+
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { collapse } from './daily-page.ts';
 import type { PaperRecord } from './record.ts';
@@ -71,7 +72,11 @@ function date(value: unknown, field: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   const match = typeof value === 'string' ? ISO_DATE.exec(value.trim()) : null;
   const day = match?.[1];
-  if (!day || Number.isNaN(Date.parse(`${day}T00:00:00Z`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+  if (
+    !day ||
+    Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
+    new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day
+  ) {
     throw new BadRecord(`${field} is not a date: ${JSON.stringify(value)}`);
   }
   return day;
@@ -117,9 +122,20 @@ export function toPaperRecord(value: unknown, line: number): PaperRecord {
     });
   }
   const keywords = Array.isArray(paper.ai_keywords)
-    ? [...new Set(paper.ai_keywords.filter((k): k is string => typeof k === 'string').map(collapse).filter(Boolean))]
+    ? [
+        ...new Set(
+          paper.ai_keywords
+            .filter((k): k is string => typeof k === 'string')
+            .map(collapse)
+            .filter(Boolean),
+        ),
+      ]
     : null;
-  const org = isObject(paper.organization) ? paper.organization : isObject(value.organization) ? value.organization : null;
+  const org = isObject(paper.organization)
+    ? paper.organization
+    : isObject(value.organization)
+      ? value.organization
+      : null;
   const orgName = org ? text(org.name, 'organization.name') : null;
 
   return {
@@ -135,7 +151,9 @@ export function toPaperRecord(value: unknown, line: number): PaperRecord {
       date(paper.submittedOnDailyAt, 'paper.submittedOnDailyAt') ??
       date(value.publishedAt, 'publishedAt'),
     upvotes: count(paper.upvotes, 'paper.upvotes'),
-    organization: orgName ? { name: orgName, displayName: org ? text(org.fullname, 'organization.fullname') : null } : null,
+    organization: orgName
+      ? { name: orgName, displayName: org ? text(org.fullname, 'organization.fullname') : null }
+      : null,
     githubUrl: githubRepo(paper.githubRepo),
     projectUrl: url(paper.projectPage, 'paper.projectPage'),
     authors: authors && authors.length > 0 ? authors : null,

@@ -43,7 +43,10 @@ export async function detectFormat(path: string): Promise<ImportFormat> {
   const handle = await open(path, 'r');
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const head = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     if (looksLikeDailyPage(head)) return 'daily-page';
     return head.trimStart().startsWith('[') ? 'hf-json' : 'hf-jsonl';
   } finally {
@@ -79,7 +82,12 @@ async function importPage(db: Db, path: string, options: ImportOptions): Promise
   const counts = await inTransaction(db, async (trx) => upsertPaperRecords(trx, records, await loadTagger(trx)));
   const total = (await stat(path)).size;
   options.onProgress?.({ bytesRead: total, totalBytes: total, records: records.length });
-  return { read: records.length + parsed.problems.length, ...counts, skipped: parsed.problems.length, problems: parsed.problems };
+  return {
+    read: records.length + parsed.problems.length,
+    ...counts,
+    skipped: parsed.problems.length,
+    problems: parsed.problems,
+  };
 }
 
 function strictError(problem: ImportProblem): ImportError {
@@ -94,10 +102,11 @@ async function importStream(db: Db, path: string, format: 'hf-jsonl' | 'hf-json'
   const size = options.batchSize ?? BATCH_SIZE;
   let tagger: Tagger | undefined;
   let batch: PaperRecord[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const records = batch;
-    batch = [];
+  // One batch is written while the next is read and parsed: JSON parsing in Node and the
+  // writes in PostgreSQL overlap. Only one write is in flight, so batches commit in order.
+  let inFlight: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  const write = async (records: PaperRecord[]) => {
     const counts = await inTransaction(db, async (trx) => {
       tagger ??= await loadTagger(trx);
       return upsertPaperRecords(trx, records, tagger);
@@ -106,6 +115,16 @@ async function importStream(db: Db, path: string, format: 'hf-jsonl' | 'hf-json'
     summary.updated += counts.updated;
     summary.unchanged += counts.unchanged;
     options.onProgress?.({ bytesRead: stream.bytesRead, totalBytes, records: summary.read });
+  };
+  const flush = async () => {
+    await inFlight;
+    if (failure) throw failure.error;
+    if (batch.length === 0) return;
+    const records = batch;
+    batch = [];
+    inFlight = write(records).catch((error: unknown) => {
+      failure = { error };
+    });
   };
   for await (const entry of entries) {
     summary.read++;
@@ -130,5 +149,7 @@ async function importStream(db: Db, path: string, format: 'hf-jsonl' | 'hf-json'
     if (batch.length >= size) await flush();
   }
   await flush();
+  await inFlight;
+  if (failure) throw failure.error;
   return summary;
 }

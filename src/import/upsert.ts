@@ -67,7 +67,8 @@ const latest = (a: string | null, b: string | null) => (a === null ? b : b === n
  * files again, or in another order, gives the same papers.
  */
 function merge(current: ImportedPaper, record: PaperRecord, organizationId: number | null): ImportedPaper {
-  const newer = current.source_date === null || (record.featuredOn !== null && record.featuredOn >= current.source_date);
+  const newer =
+    current.source_date === null || (record.featuredOn !== null && record.featuredOn >= current.source_date);
   const pick = <T>(incoming: T | null, stored: T | null): T | null =>
     newer ? (incoming ?? stored) : (stored ?? incoming);
   const keywords = record.keywords && record.keywords.length > 0 ? record.keywords : null;
@@ -102,7 +103,11 @@ function fromStored(p: MergeablePaper): Target {
   return { id, paper, titleKey: title_key, changed: false, retag: false, hasAuthors: has_authors, authors: null };
 }
 
-export async function upsertPaperRecords(db: Db, records: readonly PaperRecord[], tagger: Tagger): Promise<UpsertCounts> {
+export async function upsertPaperRecords(
+  db: Db,
+  records: readonly PaperRecord[],
+  tagger: Tagger,
+): Promise<UpsertCounts> {
   const counts: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
   if (records.length === 0) return counts;
   const orgIds = await upsertOrganizations(
@@ -152,12 +157,17 @@ export async function upsertPaperRecords(db: Db, records: readonly PaperRecord[]
     const next = merge(target.paper, record, organizationId);
     const authorsChanged =
       !!record.authors &&
-      (!target.hasAuthors || (next.authors_count === record.authors.length && record.authors.length !== target.paper.authors_count));
+      (!target.hasAuthors ||
+        (next.authors_count === record.authors.length && record.authors.length !== target.paper.authors_count));
     if (!differs(target.paper, next) && !authorsChanged) {
       counts.unchanged++;
       return;
     }
-    if (next.title !== target.paper.title || next.abstract !== target.paper.abstract || !sameValue(next.keywords, target.paper.keywords)) {
+    if (
+      next.title !== target.paper.title ||
+      next.abstract !== target.paper.abstract ||
+      !sameValue(next.keywords, target.paper.keywords)
+    ) {
       target.retag = true;
     }
     if (authorsChanged) {

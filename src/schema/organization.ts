@@ -1,6 +1,6 @@
+import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { resolveCursorConnection } from '@pothos/plugin-relay';
 import {
   findOrganizationByName,
   findOrganizationsByIds,
@@ -69,7 +69,8 @@ builder.queryField('organization', (t) =>
 );
 
 // Cursor of the organizations list: its keyset [paper count, id].
-const toCursor = (org: OrganizationWithCount) => Buffer.from(JSON.stringify([org.paper_count, org.id])).toString('base64url');
+const toCursor = (org: OrganizationWithCount) =>
+  Buffer.from(JSON.stringify([org.paper_count, org.id])).toString('base64url');
 
 function fromCursor(cursor: string | undefined, argument: string): [number, number] | undefined {
   if (cursor === undefined) return undefined;
@@ -98,7 +99,12 @@ builder.queryField('organizations', (t) =>
           throw badUserInput('Pass `first` (with `after`) or `last` (with `before`), not both.', 'last');
         }
         const connection = await resolveCursorConnection(
-          { args, toCursor: (org: OrganizationWithCount) => toCursor(org), defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE },
+          {
+            args,
+            toCursor: (org: OrganizationWithCount) => toCursor(org),
+            defaultSize: DEFAULT_PAGE_SIZE,
+            maxSize: MAX_PAGE_SIZE,
+          },
           ({ after, before, limit, inverted }: { after?: string; before?: string; limit: number; inverted: boolean }) =>
             findOrganizationsByPaperCount(ctx.db, {
               after: fromCursor(after, 'after'),

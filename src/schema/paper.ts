@@ -1,12 +1,12 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { findPaperByArxivId, findPapersByIds, type Paper as PaperRow } from '../db/queries/papers.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
+import { findPaperByArxivId, findPapersByIds, type Paper as PaperRow } from '../db/queries/papers.ts';
 import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { groupBy } from '../util/group-by.ts';
-import { parseGlobalId } from './global-id.ts';
 import { Author } from './author.ts';
+import { parseGlobalId } from './global-id.ts';
 import { Organization } from './organization.ts';
 import {
   loadPaperConnections,

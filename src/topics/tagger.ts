@@ -54,7 +54,7 @@ export const ABSTRACT_FACTOR = 1;
  * The evidence from the abstract and keywords of one topic saturates towards this value (cap * (1 - exp(-x / cap))),
  * so that a topic discussed at length in the abstract does not drown what the title says the paper is about.
  */
-export const BODY_CAP = 1e9;
+export const BODY_CAP = 12;
 /** Raw evidence at which the score reaches 1 - 1/e = 0.632, about a weight-2 rule in the title plus a few mentions. */
 export const SCORE_SCALE = 8;
 /**
@@ -250,8 +250,7 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
         if (!rule) continue;
         const t = rule.topicIndex;
         if ((titleCounts[r] ?? 0) > 0) title[t] = (title[t] ?? 0) + rule.weight * TITLE_FACTOR;
-        const b =
-          KEYWORD_FACTOR * diminish(keywordCounts[r] ?? 0) + ABSTRACT_FACTOR * diminish(abstractCounts[r] ?? 0);
+        const b = KEYWORD_FACTOR * diminish(keywordCounts[r] ?? 0) + ABSTRACT_FACTOR * diminish(abstractCounts[r] ?? 0);
         if (b > 0) body[t] = (body[t] ?? 0) + rule.weight * b;
       }
       const raw = new Float64Array(topics.length);

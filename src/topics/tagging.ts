@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
-import { findPaperTexts } from '../db/queries/papers.ts';
 import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
+import { findPaperTexts } from '../db/queries/papers.ts';
 import { findAllTopics, findTopicRules } from '../db/queries/topics.ts';
 import { compileTagger, type TaggablePaper, type Tagger } from './tagger.ts';
 

@@ -23,7 +23,12 @@ beforeAll(async () => {
         title: `Paper ${i} on ${['video generation', 'LLM agents', 'speech recognition'][i % 3]}`,
         authors: [0, 1, 2].map((k) => ({ name: NAMES[(i + k) % NAMES.length], hidden: k === 2 && i % 2 === 0 })),
         publishedAt: `2025-03-${String((i % 28) + 1).padStart(2, '0')}`,
-        organization: i % 4 === 0 ? { name: 'big-lab', fullname: 'Big Lab' } : i % 10 === 1 ? { name: 'small-lab', fullname: null } : undefined,
+        organization:
+          i % 4 === 0
+            ? { name: 'big-lab', fullname: 'Big Lab' }
+            : i % 10 === 1
+              ? { name: 'small-lab', fullname: null }
+              : undefined,
         githubStars: i,
       },
     }),
@@ -36,11 +41,26 @@ afterAll(() => t.destroy());
 
 describe('authors', () => {
   it('Paper.authors lists names in order, hidden ones marked; API fields are exposed', async () => {
-    const data = await gqlData<{ paper: { authorsCount: number; keywords: string[]; aiSummary: string; commentsCount: number; githubStars: number; authors: { name: string; position: number; hidden: boolean; author: { name: string } }[] } }>(
+    const data = await gqlData<{
+      paper: {
+        authorsCount: number;
+        keywords: string[];
+        aiSummary: string;
+        commentsCount: number;
+        githubStars: number;
+        authors: { name: string; position: number; hidden: boolean; author: { name: string } }[];
+      };
+    }>(
       app,
       '{ paper(arxivId: "2508.00004") { authorsCount keywords aiSummary commentsCount githubStars authors { name position hidden author { name } } } }',
     );
-    expect(data.paper).toMatchObject({ authorsCount: 3, keywords: ['LLM agents', 'tool use'], aiSummary: 'Agents that use tools.', commentsCount: 2, githubStars: 4 });
+    expect(data.paper).toMatchObject({
+      authorsCount: 3,
+      keywords: ['LLM agents', 'tool use'],
+      aiSummary: 'Agents that use tools.',
+      commentsCount: 2,
+      githubStars: 4,
+    });
     expect(data.paper.authors).toEqual([
       { name: NAMES[4], position: 1, hidden: false, author: { name: NAMES[4] } },
       { name: NAMES[0], position: 2, hidden: false, author: { name: NAMES[0] } },
@@ -49,12 +69,16 @@ describe('authors', () => {
   });
 
   it("an author's papers and count agree with SQL", async () => {
-    const data = await gqlData<{ author: { paperCount: number; papers: { totalCount: number; nodes: { authors: { name: string }[] }[] } } }>(
+    const data = await gqlData<{
+      author: { paperCount: number; papers: { totalCount: number; nodes: { authors: { name: string }[] }[] } };
+    }>(
       app,
       `{ author(name: "${NAMES[2]}") { paperCount papers(first: 100) { totalCount nodes { authors { name } } } } }`,
     );
     const expected = await sql<{ n: number }>`
-      select count(distinct pa.paper_id)::int as n from paper_authors pa join authors a on a.id = pa.author_id where a.name = ${NAMES[2]}`.execute(t.db);
+      select count(distinct pa.paper_id)::int as n from paper_authors pa join authors a on a.id = pa.author_id where a.name = ${NAMES[2]}`.execute(
+      t.db,
+    );
     expect(data.author.paperCount).toBe(expected.rows[0]?.n);
     expect(data.author.papers.totalCount).toBe(expected.rows[0]?.n);
     expect(data.author.papers.nodes.every((p) => p.authors.some((a) => a.name === NAMES[2]))).toBe(true);
@@ -62,12 +86,16 @@ describe('authors', () => {
   });
 
   it('organizations are listed by paper count, paged', async () => {
-    const first = await gqlData<{ organizations: { nodes: { name: string; displayName: string | null; paperCount: number }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
-      app,
-      '{ organizations(first: 1) { nodes { name displayName paperCount } pageInfo { hasNextPage endCursor } } }',
-    );
+    const first = await gqlData<{
+      organizations: {
+        nodes: { name: string; displayName: string | null; paperCount: number }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    }>(app, '{ organizations(first: 1) { nodes { name displayName paperCount } pageInfo { hasNextPage endCursor } } }');
     expect(first.organizations.nodes).toEqual([{ name: 'big-lab', displayName: 'Big Lab', paperCount: 15 }]);
-    const rest = await gqlData<{ organizations: { nodes: { name: string; paperCount: number }[]; pageInfo: { hasNextPage: boolean } } }>(
+    const rest = await gqlData<{
+      organizations: { nodes: { name: string; paperCount: number }[]; pageInfo: { hasNextPage: boolean } };
+    }>(
       app,
       'query ($after: String) { organizations(first: 10, after: $after) { nodes { name paperCount } pageInfo { hasNextPage } } }',
       { after: first.organizations.pageInfo.endCursor },
@@ -93,9 +121,17 @@ describe('batching with authors', () => {
     const counts: number[] = [];
     for (const first of [2, 50]) {
       t.statements.reset();
-      const data = await gqlData<{ papers: { nodes: { authors: { author: { papers: { nodes: unknown[] } } }[] }[] } }>(app, QUERY, { first });
+      const data = await gqlData<{ papers: { nodes: { authors: { author: { papers: { nodes: unknown[] } } }[] }[] } }>(
+        app,
+        QUERY,
+        { first },
+      );
       expect(data.papers.nodes).toHaveLength(first);
-      expect(data.papers.nodes.every((p) => p.authors.length === 3 && p.authors.every((a) => a.author.papers.nodes.length === 3))).toBe(true);
+      expect(
+        data.papers.nodes.every(
+          (p) => p.authors.length === 3 && p.authors.every((a) => a.author.papers.nodes.length === 3),
+        ),
+      ).toBe(true);
       counts.push(t.statements.count);
     }
     // Without batching, 50 papers would take hundreds of statements. The exact count can

@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.destroy());
 
-const paperByArxiv = (id: string) => t.db.selectFrom('papers').selectAll().where('arxiv_id', '=', id).executeTakeFirst();
+const paperByArxiv = (id: string) =>
+  t.db.selectFrom('papers').selectAll().where('arxiv_id', '=', id).executeTakeFirst();
 
 describe('the Daily Papers API format', () => {
   it('detects JSONL, JSON arrays and page text from the content', async () => {
@@ -108,7 +109,10 @@ describe('the Daily Papers API format', () => {
   });
 
   it('reads the API response shape (a JSON array per day)', async () => {
-    writeFileSync(file('day.json'), JSON.stringify([apiEntry({ paper: { id: '2505.00001' } }), { paper: { id: '2505.00002' } }], null, 2));
+    writeFileSync(
+      file('day.json'),
+      JSON.stringify([apiEntry({ paper: { id: '2505.00001' } }), { paper: { id: '2505.00002' } }], null, 2),
+    );
     const summary = await importFile(t.db, file('day.json'));
     expect(summary).toMatchObject({ read: 2, created: 1, skipped: 1 });
     expect(summary.problems[0]).toMatchObject({ line: 2, message: 'paper 2505.00002 has no title' });
@@ -118,14 +122,29 @@ describe('the Daily Papers API format', () => {
   it('re-importing changes nothing; a later record updates the paper, an older one only fills gaps', async () => {
     const first = apiEntry({ paper: { id: '2506.00001', upvotes: 3, ai_keywords: undefined } });
     const later = apiEntry({
-      paper: { id: '2506.00001', upvotes: 9, githubRepo: 'https://github.com/a/b', organization: { name: 'lab', fullname: 'The Lab' }, ai_keywords: ['diffusion'] },
+      paper: {
+        id: '2506.00001',
+        upvotes: 9,
+        githubRepo: 'https://github.com/a/b',
+        organization: { name: 'lab', fullname: 'The Lab' },
+        ai_keywords: ['diffusion'],
+      },
       _file_date: '2025-02-01',
     });
     expect(await importFile(t.db, writeJsonl(file('v1.jsonl'), [first]))).toMatchObject({ created: 1 });
-    expect(await importFile(t.db, writeJsonl(file('v1.jsonl'), [first]))).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect(await importFile(t.db, writeJsonl(file('v1.jsonl'), [first]))).toMatchObject({
+      created: 0,
+      updated: 0,
+      unchanged: 1,
+    });
     expect(await importFile(t.db, writeJsonl(file('v2.jsonl'), [later]))).toMatchObject({ created: 0, updated: 1 });
     const paper = await paperByArxiv('2506.00001');
-    expect(paper).toMatchObject({ upvotes: 9, github_url: 'https://github.com/a/b', keywords: ['diffusion'], featured_on: '2025-01-03' });
+    expect(paper).toMatchObject({
+      upvotes: 9,
+      github_url: 'https://github.com/a/b',
+      keywords: ['diffusion'],
+      featured_on: '2025-01-03',
+    });
     // The older record again: nothing it says is newer.
     expect(await importFile(t.db, writeJsonl(file('v1.jsonl'), [first]))).toMatchObject({ updated: 0, unchanged: 1 });
     expect(await t.db.selectFrom('papers').where('arxiv_id', '=', '2506.00001').select('id').execute()).toHaveLength(1);
@@ -134,7 +153,12 @@ describe('the Daily Papers API format', () => {
   it('merges an API record into the page-text paper of the same (normalized) title', async () => {
     await importFile(t.db, SAMPLE_FILE);
     const before = await countRows(t.db, 'papers');
-    const entry = apiEntry({ paper: { id: '2406.02214', title: 'SLTRAIN: a sparse plus low-rank approach for parameter\n  and memory efficient pretraining' } });
+    const entry = apiEntry({
+      paper: {
+        id: '2406.02214',
+        title: 'SLTRAIN: a sparse plus low-rank approach for parameter\n  and memory efficient pretraining',
+      },
+    });
     expect(await importFile(t.db, writeJsonl(file('merge.jsonl'), [entry]))).toMatchObject({ created: 0, updated: 1 });
     expect(await countRows(t.db, 'papers')).toBe(before);
     const paper = await paperByArxiv('2406.02214');
@@ -144,12 +168,26 @@ describe('the Daily Papers API format', () => {
   it('an interrupted import keeps whole batches and can be run again', async () => {
     // A trigger stands in for a crash half-way: the third batch fails in the database.
     await sql`create function fail_on_marker() returns trigger language plpgsql as $$
-      begin if new.title like 'CRASH%' then raise exception 'simulated crash'; end if; return new; end $$`.execute(t.db);
-    await sql`create trigger crash before insert on papers for each row execute function fail_on_marker()`.execute(t.db);
-    const lines = [1, 2, 3, 4, 5, 6].map((i) => apiEntry({ paper: { id: `2507.0000${i}`, title: i === 5 ? 'CRASH paper' : `Batch paper ${i}` } }));
+      begin if new.title like 'CRASH%' then raise exception 'simulated crash'; end if; return new; end $$`.execute(
+      t.db,
+    );
+    await sql`create trigger crash before insert on papers for each row execute function fail_on_marker()`.execute(
+      t.db,
+    );
+    const lines = [1, 2, 3, 4, 5, 6].map((i) =>
+      apiEntry({ paper: { id: `2507.0000${i}`, title: i === 5 ? 'CRASH paper' : `Batch paper ${i}` } }),
+    );
     const path1 = writeJsonl(file('crash.jsonl'), lines);
     await expect(importFile(t.db, path1, { batchSize: 2 })).rejects.toThrow(/simulated crash/);
-    const ids = async () => (await t.db.selectFrom('papers').select('arxiv_id').where('arxiv_id', 'like', '2507.%').orderBy('arxiv_id').execute()).map((r) => r.arxiv_id);
+    const ids = async () =>
+      (
+        await t.db
+          .selectFrom('papers')
+          .select('arxiv_id')
+          .where('arxiv_id', 'like', '2507.%')
+          .orderBy('arxiv_id')
+          .execute()
+      ).map((r) => r.arxiv_id);
     expect(await ids()).toEqual(['2507.00001', '2507.00002', '2507.00003', '2507.00004']);
     await sql`drop trigger crash on papers`.execute(t.db);
     expect(await importFile(t.db, path1, { batchSize: 2 })).toMatchObject({ created: 2, unchanged: 4 });
@@ -162,7 +200,9 @@ describe.skipIf(!existsSync(SHARED))('the real Daily Papers file (../shared/data
   it('imports all 7,876 records as one paper per arXiv id, and again as no change', async () => {
     const db = await createTestDb();
     try {
-      const lines = readFileSync(SHARED, 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const lines = readFileSync(SHARED, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       const ids = new Set(lines.map((l) => (JSON.parse(l) as { paper: { id: string } }).paper.id));
       const first = await importFile(db.db, SHARED);
       expect(first).toMatchObject({ read: lines.length, created: ids.size, skipped: 0 });
@@ -170,7 +210,11 @@ describe.skipIf(!existsSync(SHARED))('the real Daily Papers file (../shared/data
       expect(await countRows(db.db, 'papers')).toBe(ids.size);
       const again = await importFile(db.db, SHARED);
       expect(again).toMatchObject({ created: 0, updated: 0, unchanged: lines.length });
-      const untagged = await sql<{ n: number }>`select count(*)::int as n from papers p where not exists (select 1 from paper_topics pt where pt.paper_id = p.id)`.execute(db.db);
+      const untagged = await sql<{
+        n: number;
+      }>`select count(*)::int as n from papers p where not exists (select 1 from paper_topics pt where pt.paper_id = p.id)`.execute(
+        db.db,
+      );
       expect(untagged.rows[0]?.n).toBe(0);
     } finally {
       await db.destroy();

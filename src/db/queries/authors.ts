@@ -28,7 +28,12 @@ export async function replacePaperAuthors(db: Db, papers: readonly PaperAuthorIn
     .where('paper_id', '=', sql<number>`any(${papers.map((p) => p.paperId)}::int[])`)
     .execute();
   const rows = papers.flatMap((p) =>
-    p.names.map((n, i) => ({ paper_id: p.paperId, position: i + 1, author_id: ids.get(n.name) ?? 0, hidden: n.hidden })),
+    p.names.map((n, i) => ({
+      paper_id: p.paperId,
+      position: i + 1,
+      author_id: ids.get(n.name) ?? 0,
+      hidden: n.hidden,
+    })),
   );
   await sql`
     insert into paper_authors (paper_id, position, author_id, hidden)
@@ -59,7 +64,11 @@ export function findAuthorsOfPapers(db: Db, paperIds: readonly number[]): Promis
 
 /** Authors with these ids, in no particular order (the loader sorts). */
 export function findAuthorsByIds(db: Db, ids: readonly number[]) {
-  return db.selectFrom('authors').selectAll().where('id', '=', sql<number>`any(${[...ids]}::int[])`).execute();
+  return db
+    .selectFrom('authors')
+    .selectAll()
+    .where('id', '=', sql<number>`any(${[...ids]}::int[])`)
+    .execute();
 }
 
 /** The author with exactly this name, or undefined. */

@@ -69,8 +69,14 @@ export async function findOrganizationsByPaperCount(
     .as('c');
   let query = db.selectFrom(counted).selectAll('c');
   // Descending by count, ascending by id: "after" means fewer papers, or as many and a larger id.
-  if (page.after) query = query.where(sql<boolean>`(c.paper_count < ${page.after[0]} or (c.paper_count = ${page.after[0]} and c.id > ${page.after[1]}))`);
-  if (page.before) query = query.where(sql<boolean>`(c.paper_count > ${page.before[0]} or (c.paper_count = ${page.before[0]} and c.id < ${page.before[1]}))`);
+  if (page.after)
+    query = query.where(
+      sql<boolean>`(c.paper_count < ${page.after[0]} or (c.paper_count = ${page.after[0]} and c.id > ${page.after[1]}))`,
+    );
+  if (page.before)
+    query = query.where(
+      sql<boolean>`(c.paper_count > ${page.before[0]} or (c.paper_count = ${page.before[0]} and c.id < ${page.before[1]}))`,
+    );
   const dir = page.inverted ? ('asc' as const) : ('desc' as const);
   return query
     .orderBy('c.paper_count', dir)

@@ -127,7 +127,9 @@ function applyScope(query: PaperQuery, scope: PaperScope, parentId: Expression<u
   if (scope === 'topic') return query.where(inTopics(sql`array[${parentId}]`));
   if (scope === 'organization') return query.where(sql<boolean>`p.organization_id = ${parentId}`);
   if (scope === 'author') {
-    return query.where(sql<boolean>`p.id in (select pa.paper_id from paper_authors pa where pa.author_id = ${parentId})`);
+    return query.where(
+      sql<boolean>`p.id in (select pa.paper_id from paper_authors pa where pa.author_id = ${parentId})`,
+    );
   }
   return query;
 }
@@ -260,7 +262,9 @@ export async function titleKeys(db: Db, titles: readonly string[]): Promise<stri
   if (titles.length === 0) return [];
   const rows = await db
     .selectNoFrom(
-      sql<string[]>`array(select btrim(lower(regexp_replace(t, '[^[:alnum:]]+', ' ', 'g'))) from unnest(${[...titles]}::text[]) with ordinality as u(t, n) order by n)`.as(
+      sql<
+        string[]
+      >`array(select btrim(lower(regexp_replace(t, '[^[:alnum:]]+', ' ', 'g'))) from unnest(${[...titles]}::text[]) with ordinality as u(t, n) order by n)`.as(
         'keys',
       ),
     )
@@ -277,7 +281,12 @@ export async function findPapersToMerge(
   return db
     .selectFrom('papers as p')
     .select(['p.id', 'p.title_key', ...IMPORTED_COLUMNS.map((c) => `p.${c}` as const)])
-    .select((eb) => eb.exists(eb.selectFrom('paper_authors as pa').whereRef('pa.paper_id', '=', 'p.id')).$castTo<boolean>().as('has_authors'))
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('paper_authors as pa').whereRef('pa.paper_id', '=', 'p.id'))
+        .$castTo<boolean>()
+        .as('has_authors'),
+    )
     .where((eb) =>
       eb.or([
         eb('p.arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`),
