@@ -30,6 +30,10 @@ export const builder = new SchemaBuilder<{
     endCursorFieldOptions: { description: 'The cursor of the last object of the page; null when it is empty.' },
     idFieldOptions: { description: 'A globally unique, opaque ID: use it with `node(id:)` and never parse it.' },
     cursorType: 'String',
+    firstArgOptions: { description: 'Return the first N objects (1 to 100; 20 if neither first nor last is given).' },
+    lastArgOptions: { description: 'Return the last N objects (1 to 100), with `before`.' },
+    afterArgOptions: { description: 'Return objects after this cursor (an `endCursor` or edge `cursor`).' },
+    beforeArgOptions: { description: 'Return objects before this cursor (a `startCursor` or edge `cursor`).' },
     nodeQueryOptions: {
       description: 'Any object by its global ID (Paper, Topic or Organization); null when none has that ID.',
       args: { id: { description: 'A global ID, as returned in an `id` field.' } },

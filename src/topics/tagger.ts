@@ -3,18 +3,26 @@
  * seeded from data/topic-rules.json) come in as data, are compiled once, and the returned tagger scores a
  * paper's title, abstract and optional keywords against them.
  *
- * Scoring, per topic: every rule that matches adds `weight * evidence`, where evidence is
- *   TITLE_FACTOR                  if the pattern matches the title (once, however often it matches),
- * + KEYWORD_FACTOR  * d(k)        for k matches in the keywords,
- * + ABSTRACT_FACTOR * d(n)        for n matches in the abstract,
- * with d(n) = 1 + ln(n) for n >= 1 (diminishing returns: 1, 1.69, 2.10, 2.39, ...).
- * Topics are ranked by that raw evidence (ties keep the order in which topics first appear in the rules) and
- * the raw evidence is squashed to a score in (0, 1] by 1 - exp(-raw / SCORE_SCALE).
+ * A rule's pattern is a case-insensitive regular expression, matched on word boundaries (the tagger wraps it in
+ * `\b(?:...)\b`). Keep to what JavaScript and PostgreSQL share: no lookbehind, no named groups, no `\b` inside
+ * (PostgreSQL reads it as a backspace); lookahead `(?=...)` is fine.
  *
- * Speed: every pattern is anchored on a word boundary, so instead of scanning the whole text with every regex,
- * the compiler works out the few-character prefixes a match of each pattern must start with, the tagger indexes
- * the text's word-boundary positions by those prefixes, and runs each regex (sticky) only where its prefix occurs.
- * Patterns whose prefix cannot be worked out fall back to a plain global scan. The result is the same either way.
+ * Scoring, per topic:
+ * - title: every rule that matches the title adds `weight * TITLE_FACTOR` (however often it matches);
+ * - body: every rule adds `weight * (ABSTRACT_FACTOR * d(n) + KEYWORD_FACTOR * d(k))` for n matches in the
+ *   abstract and k in the keywords, with d(n) = 1 + ln(n) (diminishing returns: 1, 1.69, 2.10, 2.39, ...);
+ *   a topic's body evidence then saturates: BODY_CAP * (1 - exp(-body / BODY_CAP));
+ * - raw = title + saturated body; score = 1 - exp(-raw / SCORE_SCALE), in (0, 1].
+ * A match that lies inside a longer match of a rule of another topic does not count: "continual pre-training" is
+ * evidence for continual-pre-training, not also for pre-training. To require context without claiming its words,
+ * a rule can use a lookahead: `efficient(?= (pre-?)?training)`.
+ * Topics are ranked by raw evidence (ties keep the order in which topics first appear in the rules) and kept while
+ * they clear MIN_SCORE and RELATIVE_THRESHOLD, at most MAX_TOPICS of them.
+ *
+ * Speed: since every match starts at a word boundary, the compiler works out the few-character prefixes a match of
+ * each pattern must start with; the tagger walks the text's word starts once and runs a rule's (sticky) regex only
+ * where one of its prefixes occurs. Patterns without a usable prefix are scanned whole, only when the text contains
+ * a literal every match must contain (when there is one). The result is the same as scanning with every regex.
  */
 
 export interface TopicRule {
@@ -45,8 +53,11 @@ export interface Tagger {
 
 /** A title match is the strongest signal: titles name the contribution; abstracts also mention context and baselines. */
 export const TITLE_FACTOR = 3;
-/** AI-generated keywords, when present, are curated like a title but longer and noisier: between title and abstract. */
-export const KEYWORD_FACTOR = 1.5;
+/**
+ * AI-generated keywords, when present, mostly restate the abstract: they count like a second abstract (and share its
+ * cap), so that papers with keywords do not get many more tags than papers without.
+ */
+export const KEYWORD_FACTOR = 1;
 /** Value of the first abstract match; n matches are worth 1 + ln(n) times this. */
 export const ABSTRACT_FACTOR = 1;
 
@@ -58,14 +69,16 @@ export const BODY_CAP = 12;
 /** Raw evidence at which the score reaches 1 - 1/e = 0.632, about a weight-2 rule in the title plus a few mentions. */
 export const SCORE_SCALE = 8;
 /**
- * Absolute floor for a topic to be kept: 0.313 is the score of raw evidence 3, i.e. a weight-1 rule in the title,
- * a weight-2 rule matched twice in the abstract, or a few weaker rules together. A single passing mention in the
- * abstract (one weight-2 match) stays below it.
+ * Absolute floor for a topic to be kept: 0.45 is the score of raw evidence 4.8, e.g. a weight-2 rule in the title
+ * (6), a weight-3 rule matched twice in the abstract (5.1) or a few weaker rules together. A single passing mention
+ * in the abstract, even of a weight-4 rule (4), stays below it. (On a development set, 0.4 to 0.5 worked about equally;
+ * lower adds more neighbouring topics, higher drops secondary ones.)
  */
 export const MIN_SCORE = 0.45;
 /**
  * Relative floor: a further topic must have at least this share of the best topic's raw evidence. Abstracts
- * mention many neighbouring topics in passing; this keeps those of the same order as the main one.
+ * mention many neighbouring topics in passing; this drops those far below the main one without cutting genuine
+ * secondary topics (papers typically have 2 or 3).
  */
 export const RELATIVE_THRESHOLD = 0.2;
 /** At most this many topics per paper: beyond four, the extra tags of a coarse taxonomy are mostly noise. */
@@ -74,9 +87,8 @@ export const MAX_TOPICS = 4;
 interface CompiledRule {
   topicIndex: number;
   weight: number;
-  /** Sticky (`iy`) when the rule has prefixes, global (`gi`) when it must scan the whole text. */
+  /** Sticky (`iy`) when the rule is indexed by its prefixes, global (`gi`) when the text is scanned for it. */
   regex: RegExp;
-  indexed: boolean;
 }
 
 // Constructs that JavaScript accepts but PostgreSQL's regex engine does not: lookbehind `(?<=` `(?<!` and named
@@ -97,7 +109,7 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
   for (let n = 0; n <= PREFIX_LENGTH; n++) byPrefix.push(new Map());
   /** stems[key of 2 characters] = 1 when some prefix of 2 or more characters starts with them (skips most lookups) */
   const stems = new Uint8Array(128 * 128);
-  const scanned: number[] = [];
+  const scanned: { rule: number; literals: string[] | null }[] = [];
 
   for (const rule of rules) {
     if (typeof rule.topic !== 'string' || rule.topic.trim() === '') {
@@ -131,12 +143,17 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
     }
     const ruleIndex = compiled.length;
     const prefixes = matchPrefixes(rule.pattern);
-    // The index holds word starts only: a pattern that can start with a non-word character is scanned instead.
-    if (prefixes === null || [...prefixes].some((prefix) => !isWordCode(prefix.charCodeAt(0)))) {
-      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'gi'), indexed: false });
-      scanned.push(ruleIndex);
+    // The index holds word starts only: a pattern that can start with a non-word character, or with almost any
+    // character (`[a-z]+bench`), is scanned instead, when the text contains one of its literals (if it has some).
+    if (
+      prefixes === null ||
+      [...prefixes].some((prefix) => !isWordCode(prefix.charCodeAt(0))) ||
+      [...prefixes].filter((prefix) => prefix.length === 1).length > MAX_SHORT_PREFIXES
+    ) {
+      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'gi') });
+      scanned.push({ rule: ruleIndex, literals: requiredLiterals(rule.pattern) });
     } else {
-      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'iy'), indexed: true });
+      compiled.push({ topicIndex, weight: rule.weight, regex: new RegExp(source, 'iy') });
       for (const prefix of prefixes) {
         const map = byPrefix[prefix.length];
         const key = prefixKey(prefix);
@@ -202,7 +219,14 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
       }
       previousWord = word;
     }
-    for (const r of scanned) {
+    const indexedMatches = found.length;
+    let lower: string | null = null;
+    for (const { rule: r, literals } of scanned) {
+      if (literals !== null) {
+        lower ??= text.toLowerCase();
+        const haystack = lower;
+        if (!literals.some((literal) => haystack.includes(literal))) continue;
+      }
       const regex = compiled[r]?.regex;
       if (regex === undefined) continue;
       regex.lastIndex = 0;
@@ -214,18 +238,23 @@ export function compileTagger(rules: readonly TopicRule[]): Tagger {
       }
     }
 
-    const sorted = scanned.length === 0; // matches of indexed rules are recorded in order of start
-    for (let i = 0; i < found.length; i++) {
+    // Matches of indexed rules were recorded in order of start; scanned ones were appended: restore the order.
+    const order = Array.from({ length: found.length }, (_, i) => i);
+    if (found.length > indexedMatches) order.sort((a, b) => (found.start[a] ?? 0) - (found.start[b] ?? 0));
+    for (const i of order) {
       const r = found.rule[i] ?? 0;
       const start = found.start[i] ?? 0;
       const end = found.end[i] ?? 0;
       const topic = compiled[r]?.topicIndex;
       let shadowed = false;
-      for (let j = 0; j < found.length && !shadowed; j++) {
+      for (const j of order) {
         const s = found.start[j] ?? 0;
-        if (s > start && sorted) break;
+        if (s > start) break;
         const e = found.end[j] ?? 0;
-        shadowed = s <= start && end <= e && e - s > end - start && compiled[found.rule[j] ?? 0]?.topicIndex !== topic;
+        if (end <= e && e - s > end - start && compiled[found.rule[j] ?? 0]?.topicIndex !== topic) {
+          shadowed = true;
+          break;
+        }
       }
       if (!shadowed) counts[r] = (counts[r] ?? 0) + 1;
     }
@@ -293,20 +322,20 @@ function toScore(raw: number): number {
 }
 
 // URLs and bare domains (project pages, GitHub links) would otherwise match rules (`github.com/org/code-llm`);
-// LaTeX math delimiters and common markup are dropped; whitespace is collapsed.
-const URL = /\b(?:https?:\/\/|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|edu|dev|co)(?:\/\S*)?/gi;
-const LATEX = /\\(?:text|mathrm|mathbf|mathcal|emph|textbf|textit|texttt)\{|[$\\{}]/g;
-const SPACE = /\s+/g;
-
+// LaTeX math delimiters and common markup are dropped (`\textbf{L}arge` -> `Large`); whitespace, including the
+// line wraps of arXiv abstracts, is collapsed so that patterns with a space match across them. The hints only
+// skip the replacements when they have nothing to do.
+const URL = /\b(?:https?:\/\/|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ai|net|edu|dev|co)\b(?:\/\S*)?/gi;
 const URL_HINT = /:\/\/|www\.|\.(?:com|org|io|ai|net|edu|dev|co)\b/i;
-
+const LATEX = /\\(?:text|mathrm|mathbf|mathcal|mathit|emph|textbf|textit|texttt)\{|[$\\{}]/g;
 const LATEX_HINT = /[$\\{}]/;
+const SPACE = /\s+/g;
 const SPACE_HINT = /[^\S ]| {2}|^ | $/;
 
 function clean(text: string | null | undefined): string {
   if (!text) return '';
   let out = URL_HINT.test(text) ? text.replace(URL, ' ') : text;
-  if (LATEX_HINT.test(out)) out = out.replace(LATEX, ' ');
+  if (LATEX_HINT.test(out)) out = out.replace(LATEX, '');
   if (SPACE_HINT.test(out)) out = out.replace(SPACE, ' ').trim();
   return out;
 }
@@ -316,6 +345,8 @@ function clean(text: string | null | undefined): string {
 
 /** Longest prefix used in the index. */
 const PREFIX_LENGTH = 4;
+/** A pattern with more possible one-character prefixes than this is scanned rather than indexed. */
+const MAX_SHORT_PREFIXES = 12;
 /** Give up on a shorter prefix when a pattern has more possible prefixes than this. */
 const MAX_PREFIXES = 256;
 /** Character classes larger than this are treated as "any character". */
@@ -365,6 +396,63 @@ export function matchPrefixes(pattern: string): Set<string> | null {
     return closed;
   }
   return null;
+}
+
+/**
+ * Lowercase strings one of which every match of the pattern contains (at least 3 characters each), or null.
+ * Used to skip scanning a text for a pattern that cannot be indexed by its prefixes.
+ */
+/** @internal exported for tests */
+export function requiredLiterals(pattern: string): string[] | null {
+  try {
+    return literalsOf(new PatternParser(pattern).parse());
+  } catch {
+    return null;
+  }
+}
+
+const MIN_LITERAL = 3;
+
+function literalsOf(node: Node): string[] | null {
+  switch (node.kind) {
+    case 'alt': {
+      const all: string[] = [];
+      for (const option of node.options) {
+        const literals = literalsOf(option);
+        if (literals === null) return null;
+        all.push(...literals);
+      }
+      return all;
+    }
+    case 'repeat':
+      return node.min >= 1 ? literalsOf(node.node) : null;
+    case 'chars':
+    case 'empty':
+      return null; // a single character is too short to be worth checking for
+    case 'seq': {
+      let best: string[] | null = null;
+      const consider = (candidate: string[] | null) => {
+        if (candidate === null || candidate.length === 0) return;
+        const quality = Math.min(...candidate.map((c) => c.length));
+        if (quality < MIN_LITERAL) return;
+        if (best === null || quality > Math.min(...best.map((c) => c.length))) best = candidate;
+      };
+      let run = '';
+      for (const item of node.items) {
+        const single =
+          item.kind === 'chars' && item.chars !== null && item.chars.size === 1 ? [...item.chars][0] : undefined;
+        if (single !== undefined) {
+          run += single;
+          continue;
+        }
+        consider(run === '' ? null : [run]);
+        run = '';
+        if (item.kind === 'alt' || item.kind === 'seq' || item.kind === 'repeat') consider(literalsOf(item));
+      }
+      consider(run === '' ? null : [run]);
+      return best;
+    }
+  }
 }
 
 /** Extends the `open` prefixes through `node`; prefixes that are complete or cannot be extended go to `closed`. */
