@@ -10,7 +10,7 @@ import {
   type ImportProgress,
   importFile,
 } from './import/import-file.ts';
-import { startServer } from './server.ts';
+import { createLogger, startServer } from './server.ts';
 import { prepareDatabase } from './setup.ts';
 import { loadTagger, tagPapers } from './topics/tagging.ts';
 
@@ -46,14 +46,16 @@ program
   .command('serve')
   .description('migrate the database, load the sample data on first start, and serve GraphQL (GraphiQL in a browser)')
   .action(async () => {
-    const running = await startServer(config());
-    console.log(`papergraph is serving ${running.url}`);
+    const c = config();
+    const logger = createLogger(c);
+    const running = await startServer(c, logger);
+    logger.info({ url: running.url }, `papergraph is serving ${running.url}`);
     const stop = (signal: string) => {
-      console.log(`${signal}: finishing requests and shutting down...`);
+      logger.info({ signal }, 'finishing in-flight requests and shutting down');
       running.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          console.error(error);
+          logger.error({ err: error }, 'shutdown failed');
           process.exit(1);
         },
       );

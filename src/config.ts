@@ -1,6 +1,15 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+function positiveInt(fallback: number) {
+  return z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .max(2_147_483_647, 'is too large')
+    .default(fallback);
+}
+
 /** Every setting papergraph reads from the environment, validated once at start-up. */
 const schema = z.object({
   DATABASE_URL: z
@@ -21,6 +30,19 @@ const schema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   SAMPLE_DATA: z.enum(['auto', 'off'], { message: "must be 'auto' or 'off'" }).default('auto'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^rediss?:\/\/.+/.test(v) && URL.canParse(v), { message: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  RATE_LIMIT_PER_MINUTE: positiveInt(600),
+  MAX_BODY_BYTES: positiveInt(1_048_576),
+  STATEMENT_TIMEOUT_MS: positiveInt(10_000),
 });
 
 /** The names of every environment variable papergraph reads. */
@@ -36,6 +58,15 @@ export interface Config {
   /** 'auto' loads the bundled sample papers when the database has none. */
   sampleData: 'auto' | 'off';
   production: boolean;
+  /** Redis for rate limits shared by several server processes; absent: in memory. */
+  redisUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests a client address may make per minute. */
+  rateLimitPerMinute: number;
+  /** The largest request body accepted. */
+  maxBodyBytes: number;
+  /** PostgreSQL cancels any statement running longer. */
+  statementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -50,7 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? '?');
-      const shown = name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(present[name]);
+      const shown = name === 'DATABASE_URL' || name === 'REDIS_URL' ? '(hidden)' : JSON.stringify(present[name]);
       return `  ${name}=${shown}: ${i.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -63,5 +94,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.HOST,
     sampleData: c.SAMPLE_DATA,
     production: c.NODE_ENV === 'production',
+    redisUrl: c.REDIS_URL,
+    logLevel: c.LOG_LEVEL,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    statementTimeoutMs: c.STATEMENT_TIMEOUT_MS,
   };
 }

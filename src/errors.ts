@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { maskError, type Plugin } from 'graphql-yoga';
 
 /**
  * Errors a client can act on. Yoga passes GraphQLErrors through its masking, so the
@@ -53,4 +53,44 @@ export function useErrorCodes(): Plugin {
       },
     }),
   };
+}
+
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+
+function isDatabaseOutage(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const { code, message } = e as { code?: string; message?: string };
+    if (
+      (code && OUTAGE_CODES.has(code)) ||
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message ?? '')
+    ) {
+      return true;
+    }
+    e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Yoga's masking, except that a database that cannot be reached is said so, with a code
+ * clients can retry on, rather than as an unexpected error.
+ */
+export function maskDatabaseOutage(error: unknown, message: string, isDev?: boolean): Error {
+  if (isDatabaseOutage(error)) {
+    return new GraphQLError('The database is unavailable; try again shortly.', {
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    });
+  }
+  return maskError(error, message, isDev);
 }

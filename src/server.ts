@@ -1,6 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { createDb } from './db/database.ts';
+import { createDb, type Db } from './db/database.ts';
+import { createRateLimiter } from './rate-limit.ts';
 import { prepareDatabase } from './setup.ts';
 import { createApp, GRAPHQL_PATH } from './yoga.ts';
 
@@ -11,20 +16,115 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The process's logger: JSON lines on stdout, never request bodies, headers or keys. */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'papergraph' } });
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** Whether the database answers a trivial query within a second. */
+async function databaseReady(db: Db): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      sql`select 1`.execute(db),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1000);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** config → database → migrations and seed → HTTP server. */
-export async function startServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
-  const db = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const prepared = await prepareDatabase(db, { sampleData: config.sampleData });
-  if (prepared.migrations.length > 0) log(`Applied migrations: ${prepared.migrations.join(', ')}`);
-  if (prepared.samplePapers > 0) log(`Loaded ${prepared.samplePapers} sample papers.`);
-  const app = createApp({ db, production: config.production });
-  const server = createServer((req, res) => {
-    if (req.url === '/' || req.url === '') {
-      res.writeHead(302, { location: GRAPHQL_PATH }).end();
-      return;
-    }
-    void app.handle(req, res);
+export async function startServer(config: Config, log?: Logger): Promise<RunningServer> {
+  const logger = log ?? createLogger(config);
+  const db = await createDb({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    statementTimeoutMs: config.statementTimeoutMs,
   });
+  const prepared = await prepareDatabase(db, { sampleData: config.sampleData });
+  if (prepared.migrations.length > 0) logger.info({ migrations: prepared.migrations }, 'applied migrations');
+  if (prepared.samplePapers > 0) logger.info({ papers: prepared.samplePapers }, 'loaded the sample papers');
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+  const app = createApp({
+    db,
+    production: config.production,
+    rateLimit: {
+      limiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, redis }),
+      perMinute: config.rateLimitPerMinute,
+    },
+    logger: logger.child({ component: 'yoga' }),
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.url?.split('?')[0],
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      );
+    });
+    const path = req.url?.split('?')[0] ?? '/';
+    if (path === '/') return void res.writeHead(302, { location: GRAPHQL_PATH }).end();
+    if (path === '/health') return json(res, 200, { status: 'ok' });
+    if (path === '/ready') {
+      const ready = await databaseReady(db);
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'database unavailable' });
+    }
+    if (req.method === 'POST') {
+      const length = req.headers['content-length'];
+      if (length === undefined) {
+        return json(res, 411, {
+          errors: [{ message: 'A Content-Length header is required.', extensions: { code: 'LENGTH_REQUIRED' } }],
+        });
+      }
+      if (Number(length) > config.maxBodyBytes) {
+        return json(
+          res,
+          413,
+          {
+            errors: [
+              {
+                message: `The request body is larger than ${config.maxBodyBytes} bytes.`,
+                extensions: { code: 'PAYLOAD_TOO_LARGE' },
+              },
+            ],
+          },
+          { connection: 'close' },
+        );
+      }
+    }
+    await app.handle(req, res);
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent)
+        json(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -41,6 +141,7 @@ export async function startServer(config: Config, log: (line: string) => void = 
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      redis?.disconnect();
       await db.destroy();
     })());
   return { url, server, close };

@@ -1,8 +1,12 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { type Context, createContext } from './context.ts';
 import type { Db } from './db/database.ts';
-import { useErrorCodes } from './errors.ts';
+import { maskDatabaseOutage, useErrorCodes } from './errors.ts';
+import { armorPlugins, useNestingGuard, useNodeLimit } from './limits.ts';
+import { useRateLimit } from './rate-limit.ts';
 import { schema } from './schema/index.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -47,12 +51,15 @@ export interface AppOptions {
   db: Db;
   /** Hide error details and GraphiQL's dev-only extras in production. */
   production?: boolean;
+  /** Per-client request limit; none when absent (tests, scripts). */
+  rateLimit?: { limiter: RateLimiterAbstract; perMinute: number } | undefined;
+  logger?: YogaLogger | undefined;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 /** The GraphQL app, without a listening socket: servers mount it, tests call `app.fetch`. */
-export function createApp({ db, production = false }: AppOptions): App {
+export function createApp({ db, production = false, rateLimit, logger }: AppOptions): App {
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -62,8 +69,17 @@ export function createApp({ db, production = false }: AppOptions): App {
     renderGraphiQL,
     graphiql: { title: 'papergraph', defaultQuery: EXAMPLE_QUERY },
     landingPage: false,
-    maskedErrors: { isDev: !production },
-    plugins: [useErrorCodes()],
-    logging: production ? 'info' : 'warn',
+    maskedErrors: { isDev: !production, maskError: maskDatabaseOutage },
+    plugins: [
+      ...(rateLimit ? [useRateLimit(rateLimit.limiter, rateLimit.perMinute)] : []),
+      // Browsers may send "simple" cross-site requests without asking first: require a
+      // header they cannot add without a preflight (JSON requests always qualify).
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
+      useNestingGuard(),
+      ...armorPlugins(),
+      useNodeLimit(),
+      useErrorCodes(),
+    ],
+    logging: logger ?? (production ? 'info' : 'warn'),
   });
 }

@@ -11,6 +11,11 @@ describe('configuration', () => {
       host: '127.0.0.1',
       sampleData: 'auto',
       production: false,
+      redisUrl: undefined,
+      logLevel: 'info',
+      rateLimitPerMinute: 600,
+      maxBodyBytes: 1_048_576,
+      statementTimeoutMs: 10_000,
     });
   });
 
@@ -22,6 +27,11 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       SAMPLE_DATA: 'off',
       NODE_ENV: 'production',
+      REDIS_URL: 'redis://cache:6379',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '60',
+      MAX_BODY_BYTES: '2048',
+      STATEMENT_TIMEOUT_MS: '500',
     });
     expect(config).toEqual({
       databaseUrl: 'postgres://u:p@db:5432/papers',
@@ -30,6 +40,11 @@ describe('configuration', () => {
       host: '0.0.0.0',
       sampleData: 'off',
       production: true,
+      redisUrl: 'redis://cache:6379',
+      logLevel: 'warn',
+      rateLimitPerMinute: 60,
+      maxBodyBytes: 2048,
+      statementTimeoutMs: 500,
     });
   });
 

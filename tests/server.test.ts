@@ -3,20 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
+import { type Config, loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'papergraph-server-'));
-const config: Config = {
-  databaseUrl: undefined,
-  dataDir,
-  port: 0, // any free port
-  host: '127.0.0.1',
-  sampleData: 'auto',
-  production: false,
-};
-const quiet = () => {};
+const config: Config = { ...loadConfig({ LOG_LEVEL: 'silent' }), dataDir, port: 0 }; // port 0: any free port
 const collapse = (text: string) => text.replace(/[\s\u00a0]+/g, ' ');
 let running: RunningServer | undefined;
 
@@ -37,12 +29,12 @@ async function post(url: string, query: string) {
 // The embedded path a new user takes: `npm start` on PGlite in DATA_DIR, sample loaded once.
 describe('the server on the embedded database', () => {
   it('loads the sample on first start, serves it, and reuses it on the next start', async () => {
-    running = await startServer(config, quiet);
+    running = await startServer(config);
     const first = await post(running.url, '{ papers(first: 1) { totalCount nodes { title } } }');
     expect(first.data.papers.totalCount).toBe(47);
     await running.close();
 
-    running = await startServer(config, quiet);
+    running = await startServer(config);
     const second = await post(running.url, '{ papers(first: 1) { totalCount nodes { title } } }');
     expect(second.data.papers.totalCount).toBe(47);
   });

@@ -15,6 +15,8 @@ export interface DbOptions {
   pool?: pg.PoolConfig;
   /** Kysely's log hook: every executed statement is reported here (tests count them). */
   log?: (event: LogEvent) => void;
+  /** PostgreSQL cancels statements running longer than this (no limit when absent). */
+  statementTimeoutMs?: number | undefined;
 }
 
 // Dates stay 'YYYY-MM-DD' strings on both drivers: a JS Date would shift them by the
@@ -41,15 +43,21 @@ export async function openPGlite(dataDir?: string): Promise<PGlite> {
 export async function createDb(options: DbOptions): Promise<Db> {
   const log = options.log;
   if (options.databaseUrl) {
+    const timeout = options.statementTimeoutMs ? ` -c statement_timeout=${options.statementTimeoutMs}` : '';
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,
       types: pgTypes(),
       ...options.pool,
+      options: `${options.pool?.options ?? ''}${timeout}`.trim() || undefined,
     });
+    // An idle connection that dies (database restart, network) must not crash the process:
+    // the pool drops it and opens a new one on the next query.
+    pool.on('error', () => {});
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   }
   const pglite = await openPGlite(options.dataDir);
+  if (options.statementTimeoutMs) await pglite.exec(`set statement_timeout = ${Number(options.statementTimeoutMs)}`);
   return new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), ...(log ? { log } : {}) });
 }
 

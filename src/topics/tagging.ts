@@ -2,11 +2,19 @@ import type { Db } from '../db/database.ts';
 import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
 import { findPaperTexts } from '../db/queries/papers.ts';
 import { findAllTopics, findTopicRules } from '../db/queries/topics.ts';
+import { compileFallback, withFallback } from './fallback.ts';
 import { compileTagger, type TaggablePaper, type Tagger } from './tagger.ts';
 
-/** A tagger built from the rules stored in the database now. */
+/**
+ * A tagger built from what the database holds now: the topic rules, and for papers no rule
+ * matches, the wording of the taggable topics' descriptions.
+ */
 export async function loadTagger(db: Db): Promise<Tagger> {
-  return compileTagger(await findTopicRules(db));
+  const rules = await findTopicRules(db);
+  const topics = await findAllTopics(db);
+  const parents = new Set(topics.map((t) => t.parent_id));
+  const taggable = topics.filter((t) => !parents.has(t.id));
+  return withFallback(compileTagger(rules), compileFallback(taggable));
 }
 
 const CHUNK = 2000;
