@@ -1,7 +1,10 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
+import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from './context.ts';
+import { AppError, ForbiddenError } from './errors.ts';
 import { decodeGlobalId, encodeGlobalId } from './schema/global-id.ts';
 
 export const builder = new SchemaBuilder<{
@@ -12,8 +15,25 @@ export const builder = new SchemaBuilder<{
   };
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
+  AuthScopes: { write: boolean; admin: boolean };
 }>({
-  plugins: [RelayPlugin, DataloaderPlugin],
+  // Errors before scope-auth, so that a refusal becomes the ForbiddenError member of a
+  // mutation's result union instead of a top-level error.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, DataloaderPlugin],
+  errors: { defaultTypes: [AppError] },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      write: ctx.viewer?.scopes.includes('write') === true || ctx.viewer?.scopes.includes('admin') === true,
+      admin: ctx.viewer?.scopes.includes('admin') === true,
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      new ForbiddenError(
+        ctx.viewer
+          ? 'This API key lacks the scope this operation needs (write, or admin for topics and imports).'
+          : 'This operation needs an API key: send "Authorization: Bearer <key>".',
+      ),
+  },
   relay: {
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: decodeGlobalId,

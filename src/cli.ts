@@ -1,8 +1,10 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApiKey } from './auth.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createDb, type Db } from './db/database.ts';
 import { migrateDown, migrateToLatest } from './db/migrate.ts';
+import { type ApiScope, listApiKeys, revokeApiKey } from './db/queries/api-keys.ts';
 import {
   IMPORT_FORMATS,
   ImportError,
@@ -157,6 +159,50 @@ program
       const started = performance.now();
       const count = await db.transaction().execute(async (trx) => tagPapers(trx, await loadTagger(trx)));
       console.log(`Tagged ${count} papers in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    });
+  });
+
+const keys = program.command('keys').description('manage API keys (writes need one: Authorization: Bearer <key>)');
+
+keys
+  .command('create')
+  .description('create a key and print it (it is shown only this once; the database keeps a hash)')
+  .addOption(new Option('--scope <scope...>', 'what the key may do').choices(['write', 'admin']).default(['write']))
+  .option('--name <name>', 'what the key is for, shown by keys list', 'unnamed')
+  .action(async (options: { scope: ApiScope[]; name: string }) => {
+    await withDb(async (db) => {
+      await migrateToLatest(db);
+      const { key, row } = await createApiKey(db, options.name, [...new Set(options.scope)]);
+      console.log(key);
+      console.error(`key ${row.id} (${row.prefix}…, scopes ${row.scopes.join(', ')}) created; keep it secret`);
+    });
+  });
+
+keys
+  .command('list')
+  .description('list the keys (never the keys themselves)')
+  .action(async () => {
+    await withDb(async (db) => {
+      await migrateToLatest(db);
+      for (const k of await listApiKeys(db)) {
+        const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active';
+        console.log(`${k.id}\t${k.prefix}…\t${k.scopes.join(',')}\t${state}\t${k.created_at.toISOString()}\t${k.name}`);
+      }
+    });
+  });
+
+keys
+  .command('revoke')
+  .description('revoke a key by id or prefix; it stops working at once')
+  .argument('<key>', 'the key id or prefix, as keys list shows')
+  .action(async (idOrPrefix: string) => {
+    await withDb(async (db) => {
+      await migrateToLatest(db);
+      const revoked = await revokeApiKey(db, idOrPrefix.replace(/…$/, ''));
+      if (revoked.length === 0) {
+        console.error(`no active key has the id or prefix "${idOrPrefix}"`);
+        process.exitCode = 1;
+      } else for (const k of revoked) console.log(`revoked key ${k.id} (${k.prefix}…)`);
     });
   });
 

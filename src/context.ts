@@ -1,11 +1,16 @@
 import { initContextCache } from '@pothos/core';
+import type { Viewer } from './auth.ts';
 import type { Db } from './db/database.ts';
+import type { PapersPubSub } from './pubsub.ts';
 
 /** What every resolver sees; one per request, so Pothos' per-request loaders hang off it. */
 export interface Context {
   db: Db;
+  /** The API key behind the request; null for public reads. */
+  viewer: Viewer | null;
+  pubsub: PapersPubSub;
 }
 
-export function createContext(db: Db): Context {
-  return { ...initContextCache(), db };
+export function createContext(db: Db, viewer: Viewer | null, pubsub: PapersPubSub): Context {
+  return { ...initContextCache(), db, viewer, pubsub };
 }

@@ -94,3 +94,36 @@ export function maskDatabaseOutage(error: unknown, message: string, isDev?: bool
   }
   return maskError(error, message, isDev);
 }
+
+/**
+ * Expected failures of a mutation. The errors plugin turns them into members of the
+ * mutation's result union (ValidationError, NotFoundError, ForbiddenError), so that
+ * clients branch on __typename. Only AppErrors are exposed this way: any other error is
+ * masked.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+}
+
+export interface FieldIssue {
+  /** The input field at fault, as a path from the input object (`input.title`). */
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  override name = 'ValidationError';
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[]) {
+    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+}
+
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+}

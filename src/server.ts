@@ -1,13 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { execute, subscribe } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
 import type { Config } from './config.ts';
 import { createDb, type Db } from './db/database.ts';
+import { createPapersPubSub } from './pubsub.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { prepareDatabase } from './setup.ts';
-import { createApp, GRAPHQL_PATH } from './yoga.ts';
+import { type App, createApp, GRAPHQL_PATH } from './yoga.ts';
+
+/**
+ * GraphQL over WebSocket (the graphql-ws protocol) on the GraphQL path, for subscriptions,
+ * through the same schema and plugins as HTTP. The API key comes in the connection
+ * parameters: { "authorization": "Bearer <key>" }.
+ */
+function serveWebSockets(server: Server, app: App) {
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const cleanup = useServer(
+    {
+      execute: (args) => (args.rootValue as { execute: typeof execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof subscribe }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const authorization = String(
+          (ctx.connectionParams as { authorization?: unknown } | undefined)?.authorization ?? '',
+        );
+        const request = new Request(`http://ws${GRAPHQL_PATH}`, { headers: authorization ? { authorization } : {} });
+        const enveloped = app.getEnveloped({ request, params } as never);
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+    },
+    wss,
+  );
+  return { clients: wss.clients, dispose: () => cleanup.dispose() };
+}
 
 export interface RunningServer {
   url: string;
@@ -54,12 +93,17 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
   const prepared = await prepareDatabase(db, { sampleData: config.sampleData });
   if (prepared.migrations.length > 0) logger.info({ migrations: prepared.migrations }, 'applied migrations');
   if (prepared.samplePapers > 0) logger.info({ papers: prepared.samplePapers }, 'loaded the sample papers');
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+  // Two Redis connections: a subscribing connection can do nothing else.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  const subscriber = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  for (const client of [redis, subscriber])
+    client?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+  const pubsub = createPapersPubSub(
+    redis && subscriber ? { publishClient: redis, subscribeClient: subscriber } : undefined,
+  );
   const app = createApp({
     db,
+    pubsub,
     production: config.production,
     rateLimit: {
       limiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, redis }),
@@ -125,6 +169,7 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  const sockets = serveWebSockets(server, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -140,8 +185,13 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Open subscriptions would keep the server from closing: end them.
+        for (const client of sockets.clients) client.close(1001, 'server shutting down');
+        server.closeAllConnections();
       });
+      await sockets.dispose();
       redis?.disconnect();
+      subscriber?.disconnect();
       await db.destroy();
     })());
   return { url, server, close };

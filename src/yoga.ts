@@ -1,11 +1,14 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
 import { createYoga, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { authenticate } from './auth.ts';
 import { type Context, createContext } from './context.ts';
 import type { Db } from './db/database.ts';
 import { maskDatabaseOutage, useErrorCodes } from './errors.ts';
 import { armorPlugins, useNestingGuard, useNodeLimit } from './limits.ts';
+import { createPapersPubSub, type PapersPubSub } from './pubsub.ts';
 import { useRateLimit } from './rate-limit.ts';
 import { schema } from './schema/index.ts';
 
@@ -54,16 +57,32 @@ export interface AppOptions {
   /** Per-client request limit; none when absent (tests, scripts). */
   rateLimit?: { limiter: RateLimiterAbstract; perMinute: number } | undefined;
   logger?: YogaLogger | undefined;
+  /** Where subscription events go; in-process unless given (the server passes a Redis one). */
+  pubsub?: PapersPubSub | undefined;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 /** The GraphQL app, without a listening socket: servers mount it, tests call `app.fetch`. */
-export function createApp({ db, production = false, rateLimit, logger }: AppOptions): App {
+export function createApp({
+  db,
+  production = false,
+  rateLimit,
+  logger,
+  pubsub = createPapersPubSub(),
+}: AppOptions): App {
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    context: () => createContext(db),
+    context: async ({ request }) => {
+      const auth = await authenticate(db, request.headers.get('authorization'));
+      if ('error' in auth) {
+        throw new GraphQLError(auth.error, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } },
+        });
+      }
+      return createContext(db, auth.viewer, pubsub);
+    },
     // GraphiQL's assets are served inline from the @graphql-yoga/render-graphiql package:
     // Yoga's default loads them from a CDN, which leaves a blank page on machines without internet.
     renderGraphiQL,

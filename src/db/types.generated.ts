@@ -11,6 +11,16 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface ApiKeys {
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+  key_hash: string;
+  name: string;
+  prefix: string;
+  revoked_at: Timestamp | null;
+  scopes: string[];
+}
+
 export interface Authors {
   id: Generated<number>;
   name: string;
@@ -56,7 +66,14 @@ export interface Papers {
 export interface PaperTopics {
   paper_id: number;
   score: number;
+  source: Generated<string>;
   topic_id: number;
+}
+
+export interface PaperVotes {
+  api_key_id: number;
+  created_at: Generated<Timestamp>;
+  paper_id: number;
 }
 
 export interface TopicRules {
@@ -78,10 +95,12 @@ export interface Topics {
 }
 
 export interface DB {
+  api_keys: ApiKeys;
   authors: Authors;
   organizations: Organizations;
   paper_authors: PaperAuthors;
   paper_topics: PaperTopics;
+  paper_votes: PaperVotes;
   papers: Papers;
   topic_rules: TopicRules;
   topics: Topics;

@@ -353,3 +353,66 @@ export function findPaperTexts(
 export async function hasAnyPaper(db: Db): Promise<boolean> {
   return (await db.selectFrom('papers').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
+
+/** A stored paper as the importer and the mutations merge into it, by id; undefined when none. */
+export async function findMergeablePaper(db: Db, id: number): Promise<MergeablePaper | undefined> {
+  return db
+    .selectFrom('papers as p')
+    .select(['p.id', 'p.title_key', ...IMPORTED_COLUMNS.map((c) => `p.${c}` as const)])
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('paper_authors as pa').whereRef('pa.paper_id', '=', 'p.id'))
+        .$castTo<boolean>()
+        .as('has_authors'),
+    )
+    .where('p.id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Deletes a paper (its topics, authors list and votes go with it); false when it did not exist. */
+export async function deletePaper(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('papers').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Records one vote of a key for a paper and counts it, in one statement: the vote's primary
+ * key makes a second vote a no-op, and the increment is atomic, so concurrent votes never
+ * drift. Returns the new count, or undefined when this key had already voted (or no paper).
+ */
+export async function addVote(db: Db, paperId: number, keyId: number): Promise<number | undefined> {
+  const result = await sql<{ upvotes: number }>`
+    with vote as (
+      insert into paper_votes (paper_id, api_key_id) select id, ${keyId} from papers where id = ${paperId}
+      on conflict do nothing returning paper_id)
+    update papers set upvotes = upvotes + 1 where id in (select paper_id from vote) returning upvotes`.execute(db);
+  return result.rows[0]?.upvotes;
+}
+
+/** Takes back a key's vote; returns the new count, or undefined when there was no such vote. */
+export async function removeVote(db: Db, paperId: number, keyId: number): Promise<number | undefined> {
+  const result = await sql<{ upvotes: number }>`
+    with vote as (delete from paper_votes where paper_id = ${paperId} and api_key_id = ${keyId} returning paper_id)
+    update papers set upvotes = greatest(upvotes - 1, 0) where id in (select paper_id from vote) returning upvotes`.execute(
+    db,
+  );
+  return result.rows[0]?.upvotes;
+}
+
+/** Ids of papers whose title or abstract matches any of these rule patterns (as the tagger applies them). */
+export async function findPaperIdsMatching(db: Db, patterns: readonly string[]): Promise<number[]> {
+  if (patterns.length === 0) return [];
+  const wrapped = patterns.map((p) => `\\y(?:${p})\\y`);
+  const rows = await db
+    .selectFrom('papers')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('title', '~*', sql<string>`any(${wrapped}::text[])`),
+        eb('abstract', '~*', sql<string>`any(${wrapped}::text[])`),
+      ]),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}

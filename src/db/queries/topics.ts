@@ -144,3 +144,52 @@ export function findTopicSlugsOfAllPapers(
     .orderBy('p.id')
     .execute();
 }
+
+/** Inserts a topic; returns its row. */
+export async function insertTopic(
+  db: Db,
+  topic: { slug: string; name: string; description: string; parent_id: number | null },
+): Promise<TopicRow> {
+  return db
+    .insertInto('topics')
+    .values({ ...topic, position: sql<number>`(select coalesce(max(position), 0) + 1 from topics)` })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Changes a topic's name or description; returns the row, or undefined when there is none. */
+export async function updateTopic(
+  db: Db,
+  id: number,
+  changes: { name?: string | undefined; description?: string | undefined },
+): Promise<TopicRow | undefined> {
+  const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  return db
+    .updateTable('topics')
+    .set({ ...set, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Replaces a topic's tagger rules; returns the patterns it had before. */
+export async function replaceTopicRules(
+  db: Db,
+  topicId: number,
+  rules: readonly { pattern: string; weight: number }[],
+): Promise<string[]> {
+  const old = await db.deleteFrom('topic_rules').where('topic_id', '=', topicId).returning('pattern').execute();
+  if (rules.length > 0) {
+    await db
+      .insertInto('topic_rules')
+      .values(rules.map((r) => ({ topic_id: topicId, pattern: r.pattern, weight: r.weight })))
+      .execute();
+  }
+  return old.map((r) => r.pattern);
+}
+
+/** Ids of the papers tagged with this topic. */
+export async function findPaperIdsOfTopic(db: Db, topicId: number): Promise<number[]> {
+  const rows = await db.selectFrom('paper_topics').select('paper_id').where('topic_id', '=', topicId).execute();
+  return rows.map((r) => r.paper_id);
+}

@@ -1,0 +1,49 @@
+import { builder } from '../builder.ts';
+import { AppError, type FieldIssue, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure of a mutation, returned as data: branch on `__typename`.',
+  fields: (t) => ({
+    message: t.exposeString('message', { nullable: false, description: 'What went wrong, for people.' }),
+  }),
+});
+
+builder.objectType(AppError, {
+  name: 'BaseError',
+  interfaces: [ErrorInterface],
+  description: 'A failure with no more specific type.',
+});
+
+const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'A problem with one input field.',
+  fields: (t) => ({
+    field: t.exposeString('field', { nullable: false, description: 'The input field, e.g. `input.title`.' }),
+    message: t.exposeString('message', { nullable: false, description: 'What is wrong with it.' }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  description: 'The input was not accepted; `issues` says which fields and why. Nothing was written.',
+  fields: (t) => ({
+    issues: t.field({
+      type: [FieldIssueRef],
+      nullable: false,
+      description: 'One entry per problem.',
+      resolve: (error) => error.issues,
+    }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  description: 'The object the input names does not exist (any more).',
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  interfaces: [ErrorInterface],
+  description: 'The API key is missing or lacks the scope this mutation needs (`write` or `admin`).',
+});

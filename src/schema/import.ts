@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { builder } from '../builder.ts';
+import { ForbiddenError, ValidationError } from '../errors.ts';
+import { ImportError, type ImportFormat, importFile } from '../import/import-file.ts';
+import type { ImportProblem, ImportSummary } from '../import/record.ts';
+
+/** The largest `content` importPapers takes; bigger files go through the `papergraph import` command. */
+export const MAX_IMPORT_BYTES = 1_000_000;
+
+const ImportFormatEnum = builder.enumType('ImportFormat', {
+  description: 'The formats papergraph imports.',
+  values: {
+    HF_JSONL: { value: 'hf-jsonl', description: 'Daily Papers API records, one JSON object per line.' },
+    HF_JSON: { value: 'hf-json', description: 'A Daily Papers API response: a JSON array of records.' },
+    DAILY_PAGE: { value: 'daily-page', description: 'The text of a Daily Papers page, as copied from a browser.' },
+  } as const satisfies Record<string, { value: ImportFormat; description: string }>,
+});
+
+const ImportPapersInput = builder.inputType('ImportPapersInput', {
+  description: `Papers to import, at most ${MAX_IMPORT_BYTES} bytes; larger files: the papergraph import command.`,
+  fields: (t) => ({
+    format: t.field({ type: ImportFormatEnum, required: true, description: 'The format of `content`.' }),
+    content: t.string({ required: true, description: 'The file’s content.' }),
+    featuredOn: t.field({ type: 'Date', description: 'For page text: the Daily Papers day it lists.' }),
+    strict: t.boolean({ defaultValue: false, description: 'Import nothing if any record is bad.' }),
+  }),
+});
+
+const ImportProblemRef = builder.objectRef<ImportProblem>('ImportProblem').implement({
+  description: 'A record that was skipped.',
+  fields: (t) => ({
+    line: t.exposeInt('line', { nullable: false, description: 'Its line (or position in a JSON array), from 1.' }),
+    message: t.exposeString('message', { nullable: false, description: 'Why it was skipped.' }),
+  }),
+});
+
+const ImportPapersPayload = builder.objectRef<ImportSummary>('ImportPapersPayload').implement({
+  description: 'What the import did.',
+  fields: (t) => ({
+    read: t.exposeInt('read', { nullable: false, description: 'Records read.' }),
+    created: t.exposeInt('created', { nullable: false, description: 'Papers created.' }),
+    updated: t.exposeInt('updated', { nullable: false, description: 'Records that changed a paper.' }),
+    unchanged: t.exposeInt('unchanged', { nullable: false, description: 'Records that changed nothing.' }),
+    skipped: t.exposeInt('skipped', { nullable: false, description: 'Bad records, skipped.' }),
+    problems: t.field({
+      type: [ImportProblemRef],
+      nullable: false,
+      description: 'The skipped records and why.',
+      resolve: (s) => s.problems,
+    }),
+  }),
+});
+
+builder.mutationField('importPapers', (t) =>
+  t.field({
+    type: ImportPapersPayload,
+    description: 'Imports papers from a file’s content, in one transaction (scope `admin`).',
+    authScopes: { admin: true },
+    errors: {
+      types: [ValidationError, ForbiddenError],
+      directResult: true,
+      union: {
+        name: 'ImportPapersResult',
+        description: 'The payload of importPapers, or why it failed (branch on `__typename`).',
+      },
+    },
+    args: { input: t.arg({ type: ImportPapersInput, required: true, description: 'The content and its format.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      if (Buffer.byteLength(input.content) > MAX_IMPORT_BYTES) {
+        throw new ValidationError([{ field: 'input.content', message: `must be at most ${MAX_IMPORT_BYTES} bytes` }]);
+      }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'papergraph-import-'));
+      try {
+        const file = path.join(dir, 'content');
+        await writeFile(file, input.content);
+        // strict makes the whole content one transaction; otherwise batches are, as for the CLI.
+        return await importFile(ctx.db, file, {
+          format: input.format,
+          featuredOn: input.featuredOn ?? undefined,
+          strict: input.strict ?? false,
+        });
+      } catch (error) {
+        if (error instanceof ImportError)
+          throw new ValidationError([
+            { field: 'input.content', message: error.message.replace(/^[^:]*content:/, 'line') },
+          ]);
+        throw error;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  }),
+);
