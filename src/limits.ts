@@ -68,13 +68,21 @@ export function useNestingGuard(max: number = LIMITS.maxBraceNesting): Plugin {
   };
 }
 
+// Armor's errors come without a code or an HTTP status: give them both, so that clients can
+// tell a refused query (400, QUERY_LIMIT_EXCEEDED) from a server fault.
+const onReject = [
+  (_ctx: unknown, error: GraphQLError) => {
+    Object.assign(error.extensions, { code: 'QUERY_LIMIT_EXCEEDED', http: { status: 400 } });
+  },
+];
+
 /** GraphQL Armor's checks; field suggestions ("Did you mean …?") are never sent, as they leak the schema. */
 export function armorPlugins(): Plugin[] {
   const armor = new EnvelopArmor({
-    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: false, flattenFragments: true },
-    maxAliases: { n: LIMITS.maxAliases, allowList: [] },
-    maxDirectives: { n: LIMITS.maxDirectives },
-    maxTokens: { n: LIMITS.maxTokens },
+    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: false, flattenFragments: true, onReject },
+    maxAliases: { n: LIMITS.maxAliases, allowList: [], onReject },
+    maxDirectives: { n: LIMITS.maxDirectives, onReject },
+    maxTokens: { n: LIMITS.maxTokens, onReject },
     // Costs by depth are covered by maxNodes below, which knows about page sizes.
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
