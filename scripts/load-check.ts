@@ -165,6 +165,10 @@ async function stopServer(child: ChildProcess): Promise<void> {
   if (code !== 0) console.error(`the server exited with ${signal ?? `exit code ${code}`} after SIGTERM`);
 }
 
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
 /** Resident memory of a process, in MB, from /proc/<pid>/status. */
 function memoryMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   if (pid === undefined) return Number.NaN;
@@ -227,12 +231,16 @@ const EXPECTED: Partial<Record<Kind, [string, string]>> = {
 
 interface Stats {
   responses: number;
-  byKind: Map<Kind, number>;
+  /** Latencies in ms by kind of request, measured from building the request to reading the response. */
+  byKind: Map<Kind, number[]>;
   non2xx: number;
   graphqlErrors: number;
   failedPayloads: number;
   badBodies: number;
   createdPapers: number;
+  /** createPaper requests sent; those without an answer were cut off when the run stopped. */
+  createsSent: number;
+  createsAnswered: number;
   /** The first distinct problems, with how often each occurred. */
   problems: Map<string, number>;
 }
@@ -245,6 +253,8 @@ function newStats(): Stats {
     failedPayloads: 0,
     badBodies: 0,
     createdPapers: 0,
+    createsSent: 0,
+    createsAnswered: 0,
     problems: new Map(),
   };
 }
@@ -254,9 +264,12 @@ function problem(kind: Kind, text: string) {
   if (stats.problems.has(key) || stats.problems.size < 10) stats.problems.set(key, (stats.problems.get(key) ?? 0) + 1);
 }
 
-function checkResponse(kind: Kind, status: number, text: string) {
+function checkResponse(kind: Kind, ms: number, status: number, text: string) {
   stats.responses++;
-  stats.byKind.set(kind, (stats.byKind.get(kind) ?? 0) + 1);
+  if (kind === 'createPaper') stats.createsAnswered++;
+  const latencies = stats.byKind.get(kind) ?? [];
+  latencies.push(ms);
+  stats.byKind.set(kind, latencies);
   let body: GraphQLBody | undefined;
   try {
     body = JSON.parse(text) as GraphQLBody;
@@ -342,15 +355,25 @@ function makeRequest(paperIds: string[], key: string): autocannon.Request {
         else upvoted.add(id);
         op = { query: kind === 'upvote' ? UPVOTE : REMOVE_UPVOTE, variables: { id } };
       } else op = operation(kind);
-      (context as { kind?: Kind }).kind = kind;
+      if (kind === 'createPaper') stats.createsSent++;
+      Object.assign(context, { kind, sentAt: performance.now() });
       const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
       if (EXPECTED[kind]) headers.authorization = `Bearer ${key}`;
       return { ...request, headers, body: JSON.stringify(op) };
     },
     onResponse: (status, body, context) => {
-      checkResponse((context as { kind?: Kind }).kind ?? 'papers', status, body);
+      const { kind, sentAt } = context as { kind?: Kind; sentAt?: number };
+      checkResponse(kind ?? 'papers', performance.now() - (sentAt ?? Number.NaN), status, body);
     },
   };
+}
+
+/**
+ * When a run stops, autocannon drops its connections but the server still finishes the requests
+ * that were in flight: wait for them before counting papers or stopping the server.
+ */
+async function drain(result: autocannon.Result) {
+  await new Promise((resolve) => setTimeout(resolve, Math.min(result.latency.max + 1000, 15_000)));
 }
 
 function load(url: string, seconds: number, request: autocannon.Request): Promise<autocannon.Result> {
@@ -405,9 +428,10 @@ try {
   const request = makeRequest(paperIds, key);
   console.log(`warm-up: ${WARMUP_SECONDS} s, ${CONNECTIONS} connections (not counted)…`);
   const warmup = await load(url, WARMUP_SECONDS, request);
-  const warmupErrors = stats.non2xx + stats.graphqlErrors + stats.failedPayloads + stats.badBodies + warmup.errors;
-  const createdBefore = stats.createdPapers;
+  const warmupErrors =
+    stats.non2xx + stats.graphqlErrors + stats.failedPayloads + stats.badBodies + warmup.errors + warmup.timeouts;
   if (interrupted) throw new Error('interrupted');
+  await drain(warmup);
   const rssStart = memoryMb(server.pid, 'VmRSS');
   const countBefore = await paperCount(url);
 
@@ -416,7 +440,9 @@ try {
   const result = await load(url, SECONDS, request);
   const rssEnd = memoryMb(server.pid, 'VmRSS');
   const rssPeak = memoryMb(server.pid, 'VmHWM');
+  const logLinesDuringRun = serverLog.lines;
   if (interrupted) throw new Error('interrupted');
+  await drain(result);
   const countAfter = await paperCount(url);
 
   const errors =
@@ -436,19 +462,32 @@ try {
     ['RSS start, after warm-up (MB)', rssStart.toFixed(1)],
     ['RSS end (MB)', rssEnd.toFixed(1)],
     ['RSS peak, whole life (MB)', rssPeak.toFixed(1)],
-    ['server log lines (warn+)', String(serverLog.lines)],
+    ['server log lines (warn+)', String(logLinesDuringRun)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v.padStart(10)}`);
   console.log('');
-  const mix = [...stats.byKind].map(([k, n]) => `${k} ${((100 * n) / Math.max(stats.responses, 1)).toFixed(0)}%`);
-  console.log(`mix: ${mix.join(', ')} of ${stats.responses} checked responses`);
+  console.log('request          share  count  p50 ms  p99 ms  max ms');
+  for (const [kind, latencies] of [...stats.byKind].sort(([a], [b]) => a.localeCompare(b))) {
+    const sorted = latencies.sort((a, b) => a - b);
+    const cells = [percentile(sorted, 50), percentile(sorted, 99), sorted.at(-1) ?? Number.NaN].map((ms) =>
+      ms.toFixed(0).padStart(6),
+    );
+    const share = `${((100 * sorted.length) / Math.max(stats.responses, 1)).toFixed(0)}%`;
+    console.log(`${kind.padEnd(15)}  ${share.padStart(5)}  ${String(sorted.length).padStart(5)}  ${cells.join('  ')}`);
+  }
+  console.log('');
+  // Requests cut off when the run stopped may have created papers without our seeing the answer.
+  const added = countAfter - countBefore;
+  const cut = stats.createsSent - stats.createsAnswered;
+  const consistent = added >= stats.createdPapers && added <= stats.createdPapers + cut;
   console.log(
-    `papers: ${countBefore} before the measured run, ${countAfter} after; createPaper succeeded ${stats.createdPapers} times` +
-      (countAfter - countBefore === stats.createdPapers ? '' : ' (MISMATCH)'),
+    `papers: ${countBefore} before the measured run, ${countAfter} after (+${added}); createPaper succeeded ${stats.createdPapers} times, ${cut} cut off at the end` +
+      (consistent ? '' : ' (MISMATCH)'),
   );
-  if (warmupErrors > 0) console.log(`warm-up: ${warmupErrors} errors (${createdBefore} papers created)`);
+  if (!consistent) failed = true;
+  if (warmupErrors > 0) console.log(`warm-up: ${warmupErrors} errors (not counted)`);
   for (const [text, n] of stats.problems) console.log(`  ${n}× ${text}`);
   console.log(`command: ${COMMAND} (${SECONDS} s, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up)`);
   if (errors > 0) failed = true;
@@ -456,7 +495,12 @@ try {
   failed = true;
   console.error(`load check failed: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
-  if (server) await stopServer(server);
+  if (server) {
+    const before = serverLog.lines;
+    await stopServer(server);
+    if (serverLog.lines > before)
+      console.log(`the server logged ${serverLog.lines - before} lines (warn+) while stopping`);
+  }
   for (const child of children) child.kill('SIGTERM');
   try {
     await admin.query(`drop database if exists ${DB_NAME} with (force)`);
