@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -169,10 +170,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (100 ticks a second). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident memory of a process, in MB, from /proc/<pid>/status. */
 function memoryMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  if (pid === undefined) return Number.NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return Number.NaN; // the process has exited
+  }
   const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
@@ -408,6 +421,11 @@ try {
       `${path.relative(process.cwd(), DATA_FILE)} not found: no import, the server loads the 47 sample papers`,
     );
   }
+  // A fresh import leaves the planner without statistics until autovacuum gets round to it
+  // (up to a minute later), and plans change mid-run when it does: measure the steady state.
+  const fresh = new pg.Client({ connectionString: DB_URL });
+  await fresh.connect();
+  await fresh.query('analyze').finally(() => fresh.end());
   const key =
     (await papergraph(['keys', 'create', '--scope', 'write', '--name', 'load'])).trim().split('\n').pop() ?? '';
   if (!key.startsWith('pg_')) throw new Error('keys create printed no key');
@@ -437,7 +455,15 @@ try {
 
   stats = newStats();
   console.log(`measured run: ${SECONDS} s, ${CONNECTIONS} connections…`);
+  const pid = server.pid;
+  const loadBefore = os.loadavg()[0] ?? Number.NaN;
+  const cpuBefore = cpuSeconds(pid);
+  const rssSeries: number[] = [];
+  const sampler = setInterval(() => rssSeries.push(memoryMb(pid, 'VmRSS')), 1000);
   const result = await load(url, SECONDS, request);
+  clearInterval(sampler);
+  const cpuPercent = (100 * (cpuSeconds(pid) - cpuBefore)) / result.duration;
+  const loadAfter = os.loadavg()[0] ?? Number.NaN;
   const rssEnd = memoryMb(server.pid, 'VmRSS');
   const rssPeak = memoryMb(server.pid, 'VmHWM');
   const logLinesDuringRun = serverLog.lines;
@@ -462,11 +488,19 @@ try {
     ['RSS start, after warm-up (MB)', rssStart.toFixed(1)],
     ['RSS end (MB)', rssEnd.toFixed(1)],
     ['RSS peak, whole life (MB)', rssPeak.toFixed(1)],
+    ['server CPU (% of one core)', cpuPercent.toFixed(0)],
     ['server log lines (warn+)', String(logLinesDuringRun)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v.padStart(10)}`);
+  console.log('');
+  const every = Math.max(1, Math.round(rssSeries.length / 10));
+  const series = rssSeries.filter((_, i) => i % every === 0 || i === rssSeries.length - 1).map((mb) => mb.toFixed(0));
+  console.log(`RSS during the run, MB, every ${every} s: ${series.join(' ')}`);
+  console.log(
+    `machine: ${os.cpus().length} CPUs, load average ${loadBefore.toFixed(1)} at the start of the run, ${loadAfter.toFixed(1)} at the end (other work on the machine skews the figures)`,
+  );
   console.log('');
   console.log('request          share  count  p50 ms  p99 ms  max ms');
   for (const [kind, latencies] of [...stats.byKind].sort(([a], [b]) => a.localeCompare(b))) {

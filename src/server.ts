@@ -48,6 +48,9 @@ function serveWebSockets(server: Server, app: App) {
   return { clients: wss.clients, dispose: () => cleanup.dispose() };
 }
 
+/** Bodies over the limit but under this are read and discarded before the 413 (see below). */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
 export interface RunningServer {
   url: string;
   server: Server;
@@ -143,6 +146,11 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
         });
       }
       if (Number(length) > config.maxBodyBytes) {
+        // Read and discard a moderately large body: answering while the client is still
+        // sending would reset the connection before it reads the answer. A huge one is not
+        // worth reading: answer and close.
+        const drain = Number(length) <= DRAIN_LIMIT;
+        if (drain) req.resume();
         return json(
           res,
           413,
@@ -154,7 +162,7 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
               },
             ],
           },
-          { connection: 'close' },
+          drain ? {} : { connection: 'close' },
         );
       }
     }
