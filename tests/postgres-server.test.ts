@@ -95,7 +95,10 @@ describe.runIf(enabled)('on PostgreSQL', () => {
       {},
       (await createApiKey(db, 'creator', ['write'])).key,
     );
-    const paper = (created.body.data?.createPaper as { paper: { id: string; upvotes: number } }).paper;
+    const paper = (created.body.data?.createPaper as { paper: { id: string; upvotes: number } } | undefined)?.paper ?? {
+      id: '',
+      upvotes: -1,
+    };
     const keys = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => createApiKey(db, `voter ${i}`, ['write']).then((k) => k.key)),
     );

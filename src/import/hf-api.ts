@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { collapse } from './daily-page.ts';
-import type { PaperRecord } from './record.ts';
+import { ARXIV_ID, type PaperRecord } from './record.ts';
 
 /** One entry of the input: its JSON value, or why it could not be read. */
 export interface RawEntry {
@@ -45,7 +45,6 @@ export async function* readJsonArray(input: Readable): AsyncGenerator<RawEntry> 
   }
 }
 
-const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z][a-z.-]*\/\d{7})$/i;
 const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 type Obj = Record<string, unknown>;

@@ -38,3 +38,6 @@ export interface ImportSummary {
   skipped: number;
   problems: ImportProblem[];
 }
+
+/** An arXiv identifier: new style (2406.02214) or old style (hep-th/9901001), without version. */
+export const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z][a-z.-]*\/\d{7})$/i;

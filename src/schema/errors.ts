@@ -47,3 +47,20 @@ builder.objectType(ForbiddenError, {
   interfaces: [ErrorInterface],
   description: 'The API key is missing or lacks the scope this mutation needs (`write` or `admin`).',
 });
+
+type ErrorClass = typeof ValidationError | typeof NotFoundError | typeof ForbiddenError;
+
+/** The errors plugin's options for a mutation: its result union, named after it, with these error types. */
+export function mutationErrors(
+  mutation: string,
+  types: ErrorClass[] = [ValidationError, NotFoundError, ForbiddenError],
+) {
+  return {
+    types,
+    directResult: true as const,
+    union: {
+      name: `${mutation.charAt(0).toUpperCase()}${mutation.slice(1)}Result`,
+      description: `The payload of ${mutation}, or why it failed (branch on \`__typename\`).`,
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { ImportError, type ImportFormat, importFile } from '../import/import-file.ts';
 import type { ImportProblem, ImportSummary } from '../import/record.ts';
+import { mutationErrors } from './errors.ts';
 
 /** The largest `content` importPapers takes; bigger files go through the `papergraph import` command. */
 export const MAX_IMPORT_BYTES = 1_000_000;
@@ -58,14 +59,7 @@ builder.mutationField('importPapers', (t) =>
     type: ImportPapersPayload,
     description: 'Imports papers from a file’s content, in one transaction (scope `admin`).',
     authScopes: { admin: true },
-    errors: {
-      types: [ValidationError, ForbiddenError],
-      directResult: true,
-      union: {
-        name: 'ImportPapersResult',
-        description: 'The payload of importPapers, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('importPapers', [ValidationError, ForbiddenError]),
     args: { input: t.arg({ type: ImportPapersInput, required: true, description: 'The content and its format.' }) },
     resolve: async (_root, { input }, ctx) => {
       if (Buffer.byteLength(input.content) > MAX_IMPORT_BYTES) {

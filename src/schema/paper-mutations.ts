@@ -4,13 +4,21 @@ import { inTransaction } from '../db/database.ts';
 import { clearManualTopics, setManualTopics } from '../db/queries/paper-topics.ts';
 import { addVote, deletePaper, findPapersByIds, removeVote } from '../db/queries/papers.ts';
 import { findAllTopics, findTopicsBySlugs, findTopicsOfPapers } from '../db/queries/topics.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { createPaper, type PaperFields, updatePaper } from '../services/papers.ts';
 import { loadTagger, tagPapers } from '../topics/tagging.ts';
+import { mutationErrors } from './errors.ts';
 import { parseGlobalId } from './global-id.ts';
 import { Paper } from './paper.ts';
 
-const ERRORS = [ValidationError, NotFoundError, ForbiddenError];
+/** upvotePaper and removeUpvote: change this key's vote, tell subscribers when the count moved. */
+async function vote(ctx: Context, globalId: string | number, change: typeof addVote) {
+  const id = paperId(globalId);
+  await loadPaper(ctx, id);
+  const upvotes = await change(ctx.db, id, ctx.viewer?.keyId ?? 0);
+  if (upvotes !== undefined) ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
+  return { paperId: id, changed: upvotes !== undefined };
+}
 
 /** The paper a mutation names, by global id; NotFoundError when it does not exist. */
 function paperId(id: string | number): number {
@@ -172,14 +180,7 @@ builder.mutationFields((t) => ({
     type: CreatePaperPayload,
     description: 'Adds a paper (scope `write`). Its topics come from the tagger.',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'CreatePaperResult',
-        description: 'The payload of createPaper, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('createPaper'),
     args: { input: t.arg({ type: CreatePaperInput, required: true, description: 'The paper.' }) },
     resolve: async (_root, { input }, ctx) => {
       const id = await inTransaction(ctx.db, (trx) => createPaper(trx, toFields(input)));
@@ -191,14 +192,7 @@ builder.mutationFields((t) => ({
     type: UpdatePaperPayload,
     description: 'Changes a paper (scope `write`); re-tags it when its text changes.',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'UpdatePaperResult',
-        description: 'The payload of updatePaper, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('updatePaper'),
     args: { input: t.arg({ type: UpdatePaperInput, required: true, description: 'The changes.' }) },
     resolve: async (_root, { input }, ctx) => {
       const id = paperId(input.id);
@@ -210,14 +204,7 @@ builder.mutationFields((t) => ({
     type: DeletePaperPayload,
     description: 'Deletes a paper with its topics, authors list and votes (scope `write`).',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'DeletePaperResult',
-        description: 'The payload of deletePaper, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('deletePaper'),
     args: { input: t.arg({ type: DeletePaperInput, required: true, description: 'The paper.' }) },
     resolve: async (_root, { input }, ctx) => {
       if (!(await deletePaper(ctx.db, paperId(input.id)))) throw new NotFoundError('No paper has this id.');
@@ -228,56 +215,29 @@ builder.mutationFields((t) => ({
     type: UpvotePaperPayload,
     description: 'Upvotes a paper: one vote per API key (scope `write`); voting again changes nothing.',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'UpvotePaperResult',
-        description: 'The payload of upvotePaper, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('upvotePaper'),
     args: { input: t.arg({ type: UpvotePaperInput, required: true, description: 'The paper.' }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = paperId(input.id);
-      await loadPaper(ctx, id);
-      const upvotes = await addVote(ctx.db, id, ctx.viewer?.keyId ?? 0);
-      if (upvotes !== undefined) void ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
-      return { paperId: id, changed: upvotes !== undefined, clientMutationId: input.clientMutationId };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      ...(await vote(ctx, input.id, addVote)),
+      clientMutationId: input.clientMutationId,
+    }),
   }),
   removeUpvote: t.field({
     type: RemoveUpvotePayload,
     description: 'Takes back this API key’s upvote of a paper (scope `write`).',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'RemoveUpvoteResult',
-        description: 'The payload of removeUpvote, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('removeUpvote'),
     args: { input: t.arg({ type: RemoveUpvoteInput, required: true, description: 'The paper.' }) },
-    resolve: async (_root, { input }, ctx) => {
-      const id = paperId(input.id);
-      await loadPaper(ctx, id);
-      const upvotes = await removeVote(ctx.db, id, ctx.viewer?.keyId ?? 0);
-      if (upvotes !== undefined) void ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
-      return { paperId: id, changed: upvotes !== undefined, clientMutationId: input.clientMutationId };
-    },
+    resolve: async (_root, { input }, ctx) => ({
+      ...(await vote(ctx, input.id, removeVote)),
+      clientMutationId: input.clientMutationId,
+    }),
   }),
   setPaperTopics: t.field({
     type: SetPaperTopicsPayload,
     description: 'Sets a paper’s topics by hand (scope `write`); the tagger leaves them alone from then on.',
     authScopes: { write: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'SetPaperTopicsResult',
-        description: 'The payload of setPaperTopics, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('setPaperTopics'),
     args: { input: t.arg({ type: SetPaperTopicsInput, required: true, description: 'The paper and its topics.' }) },
     resolve: async (_root, { input }, ctx) => {
       const id = paperId(input.id);

@@ -10,12 +10,11 @@ import {
   replaceTopicRules,
   updateTopic,
 } from '../db/queries/topics.ts';
-import { type FieldIssue, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { type FieldIssue, NotFoundError, ValidationError } from '../errors.ts';
 import { compileTagger } from '../topics/tagger.ts';
 import { loadTagger, tagPapers } from '../topics/tagging.ts';
+import { mutationErrors } from './errors.ts';
 import { Topic } from './topic.ts';
-
-const ERRORS = [ValidationError, NotFoundError, ForbiddenError];
 
 const TopicRuleInput = builder.inputType('TopicRuleInput', {
   description: 'A tagger rule: a paper whose title or abstract matches the pattern counts towards the topic.',
@@ -112,14 +111,7 @@ builder.mutationFields((t) => ({
     type: topicPayload('CreateTopicPayload'),
     description: 'Adds a topic with its tagger rules, and re-tags the papers they match (scope `admin`).',
     authScopes: { admin: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'CreateTopicResult',
-        description: 'The payload of createTopic, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('createTopic'),
     args: { input: t.arg({ type: CreateTopicInput, required: true, description: 'The topic.' }) },
     resolve: async (_root, { input }, ctx: Context) => {
       const issues: FieldIssue[] = [];
@@ -161,14 +153,7 @@ builder.mutationFields((t) => ({
     type: topicPayload('UpdateTopicPayload'),
     description: 'Changes a topic; new rules re-tag the papers they or the old rules match (scope `admin`).',
     authScopes: { admin: true },
-    errors: {
-      types: ERRORS,
-      directResult: true,
-      union: {
-        name: 'UpdateTopicResult',
-        description: 'The payload of updateTopic, or why it failed (branch on `__typename`).',
-      },
-    },
+    errors: mutationErrors('updateTopic'),
     args: { input: t.arg({ type: UpdateTopicInput, required: true, description: 'The changes.' }) },
     resolve: async (_root, { input }, ctx: Context) => {
       const [topic] = await findTopicsBySlugs(ctx.db, [input.slug]);

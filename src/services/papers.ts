@@ -12,7 +12,7 @@ import {
 } from '../db/queries/papers.ts';
 import { type FieldIssue, NotFoundError, ValidationError } from '../errors.ts';
 import { collapse } from '../import/daily-page.ts';
-import type { PaperRecord } from '../import/record.ts';
+import { ARXIV_ID, type PaperRecord } from '../import/record.ts';
 import { upsertPaperRecords } from '../import/upsert.ts';
 import { loadTagger, tagPaperTexts } from '../topics/tagging.ts';
 
@@ -30,8 +30,6 @@ export interface PaperFields {
   projectUrl?: string | null | undefined;
   keywords?: readonly string[] | null | undefined;
 }
-
-const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z][a-z.-]*\/\d{7})$/i;
 
 /** Every problem with the fields at once, so that a client can fix them in one go. */
 function check(fields: PaperFields, creating: boolean): FieldIssue[] {

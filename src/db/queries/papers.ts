@@ -272,12 +272,8 @@ export async function titleKeys(db: Db, titles: readonly string[]): Promise<stri
   return rows.keys;
 }
 
-/** Existing papers matching any of these arXiv ids or title keys, locked until the import's transaction ends. */
-export async function findPapersToMerge(
-  db: Db,
-  arxivIds: readonly string[],
-  keys: readonly string[],
-): Promise<MergeablePaper[]> {
+/** Papers as an import or a mutation merges into them, locked until the transaction ends. */
+function mergeablePapers(db: Db) {
   return db
     .selectFrom('papers as p')
     .select(['p.id', 'p.title_key', ...IMPORTED_COLUMNS.map((c) => `p.${c}` as const)])
@@ -287,14 +283,23 @@ export async function findPapersToMerge(
         .$castTo<boolean>()
         .as('has_authors'),
     )
+    .orderBy('p.id')
+    .forUpdate();
+}
+
+/** Existing papers matching any of these arXiv ids or title keys. */
+export async function findPapersToMerge(
+  db: Db,
+  arxivIds: readonly string[],
+  keys: readonly string[],
+): Promise<MergeablePaper[]> {
+  return mergeablePapers(db)
     .where((eb) =>
       eb.or([
         eb('p.arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`),
         eb('p.title_key', '=', sql<string>`any(${[...keys]}::text[])`),
       ]),
     )
-    .orderBy('p.id')
-    .forUpdate()
     .execute();
 }
 
@@ -356,18 +361,7 @@ export async function hasAnyPaper(db: Db): Promise<boolean> {
 
 /** A stored paper as the importer and the mutations merge into it, by id; undefined when none. */
 export async function findMergeablePaper(db: Db, id: number): Promise<MergeablePaper | undefined> {
-  return db
-    .selectFrom('papers as p')
-    .select(['p.id', 'p.title_key', ...IMPORTED_COLUMNS.map((c) => `p.${c}` as const)])
-    .select((eb) =>
-      eb
-        .exists(eb.selectFrom('paper_authors as pa').whereRef('pa.paper_id', '=', 'p.id'))
-        .$castTo<boolean>()
-        .as('has_authors'),
-    )
-    .where('p.id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
+  return mergeablePapers(db).where('p.id', '=', id).executeTakeFirst();
 }
 
 /** Deletes a paper (its topics, authors list and votes go with it); false when it did not exist. */
