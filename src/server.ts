@@ -51,6 +51,9 @@ function serveWebSockets(server: Server, app: App) {
 /** Bodies over the limit but under this are read and discarded before the 413 (see below). */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
+/** How long in-flight requests get to finish on shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 export interface RunningServer {
   url: string;
   server: Server;
@@ -191,11 +194,13 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
   const close = () =>
     (closing ??= (async () => {
       await new Promise<void>((resolve) => {
+        // Stop accepting; idle keep-alive connections go now, busy ones after their response.
         server.close(() => resolve());
         server.closeIdleConnections();
-        // Open subscriptions would keep the server from closing: end them.
+        // Subscriptions never finish by themselves: end WebSocket ones now, and cut whatever
+        // is still open (Server-Sent Events) after the grace period.
         for (const client of sockets.clients) client.close(1001, 'server shutting down');
-        server.closeAllConnections();
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       });
       await sockets.dispose();
       redis?.disconnect();

@@ -39,6 +39,28 @@ describe('the server on the embedded database', () => {
     expect(second.data.papers.totalCount).toBe(47);
   });
 
+  it('on close, lets the requests in flight finish before shutting down', async () => {
+    const server = await startServer(config);
+    const query = '{ papers(first: 50) { nodes { title topics { slug papers(first: 10) { nodes { title } } } } } }';
+    let arrived = 0;
+    const allArrived = new Promise<void>((resolve) => {
+      server.server.on('request', () => {
+        if (++arrived === 10) resolve();
+      });
+    });
+    const responses = Array.from({ length: 10 }, () =>
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as { data?: { papers: { nodes: unknown[] } } } }),
+      ),
+    );
+    await allArrived;
+    const closed = server.close();
+    const results = await Promise.all(responses);
+    await closed;
+    expect(results.map((r) => [r.status, r.body.data?.papers.nodes.length])).toEqual(Array(10).fill([200, 47]));
+    await expect(fetch(server.url, { method: 'POST' })).rejects.toThrow();
+  });
+
   it('redirects / to the GraphQL endpoint', async () => {
     const origin = new URL(running?.url ?? '').origin;
     const response = await fetch(`${origin}/`, { redirect: 'manual' });

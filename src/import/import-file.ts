@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { type Db, inTransaction } from '../db/database.ts';
+import { analyzeImportedTables } from '../db/queries/papers.ts';
 import type { Tagger } from '../topics/tagger.ts';
 import { loadTagger } from '../topics/tagging.ts';
 import { looksLikeDailyPage, parseDailyPage } from './daily-page.ts';
@@ -69,7 +70,10 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
   }
   if (format === 'daily-page') return importPage(db, path, options);
   const run = (trx: Db) => importStream(trx, path, format, options);
-  return options.strict ? inTransaction(db, run) : run(db);
+  const summary = await (options.strict ? inTransaction(db, run) : run(db));
+  // Autovacuum would get to it within a minute or so; until then the planner guesses, badly.
+  if (summary.created > 0 && !db.isTransaction) await analyzeImportedTables(db);
+  return summary;
 }
 
 async function importPage(db: Db, path: string, options: ImportOptions): Promise<ImportSummary> {

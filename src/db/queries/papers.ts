@@ -410,3 +410,8 @@ export async function findPaperIdsMatching(db: Db, patterns: readonly string[]):
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Refreshes the planner's statistics of the tables an import fills, so that queries right after it plan well. */
+export async function analyzeImportedTables(db: Db): Promise<void> {
+  await sql`analyze papers, paper_topics, paper_authors, authors, organizations`.execute(db);
+}
