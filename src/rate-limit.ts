@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -22,10 +23,15 @@ export function createRateLimiter({ perMinute, redis }: RateLimitOptions): RateL
   });
 }
 
-/** The client a request counts against: its network address (behind a proxy, the proxy's). */
-function clientKey(serverContext: unknown): string {
+/**
+ * What a request counts against: its API key when it sends one (a hash of it: keys stay out of
+ * Redis and memory dumps), else its network address (behind a proxy, the proxy's).
+ */
+function clientKey(request: Request, serverContext: unknown): string {
+  const authorization = request.headers.get('authorization');
+  if (authorization) return `key:${createHash('sha256').update(authorization).digest('hex').slice(0, 32)}`;
   const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return req?.socket?.remoteAddress ?? 'local';
+  return `ip:${req?.socket?.remoteAddress ?? 'local'}`;
 }
 
 function headers(limit: number, res: RateLimiterRes): Record<string, string> {
@@ -47,7 +53,7 @@ export function useRateLimit(limiter: RateLimiterAbstract, limit: number): Plugi
   return {
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       try {
-        const res = await limiter.consume(clientKey(serverContext));
+        const res = await limiter.consume(clientKey(request, serverContext));
         pending.set(request, headers(limit, res));
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;

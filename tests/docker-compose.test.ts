@@ -27,6 +27,9 @@ describe('docker-compose.yml', () => {
     expect(db.healthcheck.test.join(' ')).toContain('pg_isready');
     expect(app.build).toBe('.');
     expect(app.depends_on.db?.condition).toBe('service_healthy');
+    expect(app.depends_on.redis?.condition).toBe('service_healthy');
+    expect(new URL(app.environment.REDIS_URL ?? '').hostname).toBe('redis');
+    expect(compose.services.redis).toBeDefined();
   });
 
   it("gives the app only settings it knows, valid ones, pointing at the db service's credentials", () => {

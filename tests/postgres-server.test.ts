@@ -1,5 +1,7 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/auth.ts';
 import { loadConfig } from '../src/config.ts';
@@ -16,6 +18,7 @@ if (!enabled) console.warn('skipping the PostgreSQL server tests: set TEST_DATAB
 let database: Awaited<ReturnType<typeof createServerDatabase>>;
 let db: Db;
 const servers: RunningServer[] = [];
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   if (!enabled) return;
@@ -25,6 +28,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const s of servers) await s.close();
+  await Promise.all(
+    children.map(async (c) => {
+      c.kill('SIGTERM');
+      if (c.exitCode === null) await once(c, 'exit');
+    }),
+  );
   await db?.destroy();
   await database?.drop();
 });
@@ -38,6 +47,33 @@ async function serve(overrides: Record<string, string> = {}, databaseUrl = datab
   const server = await startServer(config);
   servers.push(server);
   return server;
+}
+
+/** A real server process (`papergraph serve`) on the test database; returns its GraphQL URL. */
+async function serveProcess(env: Record<string, string>): Promise<string> {
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = String((probe.address() as net.AddressInfo).port);
+  probe.close();
+  const child = spawn('node', ['bin/papergraph.js', 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: database?.url ?? '',
+      PORT: port,
+      LOG_LEVEL: 'info',
+      SAMPLE_DATA: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  let output = '';
+  for await (const chunk of child.stdout) {
+    output += String(chunk);
+    const url = /serving (http:\/\/[^\s"]+)/.exec(output)?.[1];
+    if (url) return url;
+  }
+  throw new Error(`the server did not start: ${output}`);
 }
 
 async function gql(url: string, query: string, variables?: Record<string, unknown>, key?: string) {
@@ -60,12 +96,12 @@ async function gql(url: string, query: string, variables?: Record<string, unknow
 }
 
 describe.runIf(enabled)('on PostgreSQL', () => {
-  it('with REDIS_URL, a paper created through one server reaches a subscriber of another', async () => {
-    const a = await serve({ REDIS_URL });
-    const b = await serve({ REDIS_URL });
+  it('with REDIS_URL, a paper created through one server process reaches a subscriber of another', async () => {
+    const a = await serveProcess({ REDIS_URL });
+    const b = await serveProcess({ REDIS_URL });
     const { key } = await createApiKey(db, 'redis test', ['write']);
     const controller = new AbortController();
-    const response = await fetch(b.url, {
+    const response = await fetch(b, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ query: 'subscription { paperAdded { title } }' }),
@@ -73,7 +109,7 @@ describe.runIf(enabled)('on PostgreSQL', () => {
     });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     setTimeout(
-      () => void gql(a.url, 'mutation { createPaper(input: { title: "Sent through Redis" }) { __typename } }', {}, key),
+      () => void gql(a, 'mutation { createPaper(input: { title: "Sent through Redis" }) { __typename } }', {}, key),
       500,
     );
     let text = '';
@@ -85,6 +121,16 @@ describe.runIf(enabled)('on PostgreSQL', () => {
     }
     controller.abort();
     expect(text).toContain('{"data":{"paperAdded":{"title":"Sent through Redis"}}}');
+  });
+
+  it('PostgreSQL cancels a statement over STATEMENT_TIMEOUT_MS', async () => {
+    const limited = await createDb({ databaseUrl: database?.url, statementTimeoutMs: 100 });
+    try {
+      await expect(sql`select pg_sleep(2)`.execute(limited)).rejects.toMatchObject({ code: '57014' });
+      await expect(sql`select 1 as one`.execute(limited)).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await limited.destroy();
+    }
   });
 
   it('1,000 upvotes from 50 concurrent clients count exactly', async () => {

@@ -49,9 +49,14 @@ describe('the server on the embedded database', () => {
       });
     });
     const responses = Array.from({ length: 10 }, () =>
-      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as { data?: { papers: { nodes: unknown[] } } } }),
-      ),
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { data?: { papers: { nodes: unknown[] } } },
+      })),
     );
     await allArrived;
     const closed = server.close();

@@ -51,9 +51,11 @@ export async function createDb(options: DbOptions): Promise<Db> {
       ...options.pool,
       options: `${options.pool?.options ?? ''}${timeout}`.trim() || undefined,
     });
-    // An idle connection that dies (database restart, network) must not crash the process:
-    // the pool drops it and opens a new one on the next query.
+    // A connection that dies (database restart, network) must not crash the process with an
+    // unhandled 'error' event: the query on it fails (and says why), the pool drops it, and
+    // the next query opens a new one. The pool only listens to idle clients; listen to all.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   }
   const pglite = await openPGlite(options.dataDir);

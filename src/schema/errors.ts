@@ -27,6 +27,11 @@ builder.objectType(ValidationError, {
   interfaces: [ErrorInterface],
   description: 'The input was not accepted; `issues` says which fields and why. Nothing was written.',
   fields: (t) => ({
+    field: t.string({
+      nullable: false,
+      description: 'The first input field at fault, e.g. `input.title` (all of them: `issues`).',
+      resolve: (error) => error.issues[0]?.field ?? 'input',
+    }),
     issues: t.field({
       type: [FieldIssueRef],
       nullable: false,
