@@ -175,8 +175,13 @@ function toIsoDate(year: number, month: number, day: number): string | null {
   return d.toISOString().slice(0, 10);
 }
 
+/** Whitespace runs to one space, trimmed; NUL characters (which PostgreSQL text cannot hold) dropped. */
 export function collapse(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing NUL is the point
+  return text
+    .replace(/\u0000/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** The first GitHub repository and the first other project link mentioned in an abstract. */

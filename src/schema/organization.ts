@@ -14,6 +14,7 @@ import { PaperConnection } from './paper.ts';
 import {
   checkSize,
   DEFAULT_PAGE_SIZE,
+  isInt32,
   loadPaperConnections,
   MAX_PAGE_SIZE,
   type PaperListArgs,
@@ -80,7 +81,7 @@ function fromCursor(cursor: string | undefined, argument: string): [number, numb
   } catch {
     value = undefined;
   }
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => Number.isSafeInteger(v))) {
+  if (Array.isArray(value) && value.length === 2 && value.every(isInt32)) {
     return value as [number, number];
   }
   throw badUserInput(`\`${argument}\` is not a valid cursor: use a cursor this API returned.`, argument);

@@ -103,6 +103,15 @@ export interface PaperConnectionShape {
   countKey: string;
 }
 
+/** A whole number PostgreSQL's integer holds: anything else in a cursor would fail in SQL. */
+export const isInt32 = (v: unknown): v is number =>
+  Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647;
+
+const isCalendarDate = (v: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(v) &&
+  !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) &&
+  new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+
 // A cursor is [order field, sort-key value, paper id]: the keyset of its row, so a page
 // starts exactly after it even when rows were added or many share the same value.
 function encodeCursor(field: PaperOrderField, paper: PaperRow): string {
@@ -120,7 +129,7 @@ function decodeCursor(cursor: string, field: PaperOrderField, argument: string):
     badUserInput(`\`${argument}\` is not a valid cursor: use a cursor this API returned.`, argument);
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [cursorField, value, id] = parsed as unknown[];
-  if (typeof cursorField !== 'string' || !Number.isSafeInteger(id) || (id as number) < 1) throw invalid();
+  if (typeof cursorField !== 'string' || !isInt32(id) || (id as number) < 1) throw invalid();
   if (cursorField !== field) {
     throw badUserInput(
       `\`${argument}\` is a cursor of a list ordered by ${cursorField.toUpperCase()}, but this list is ordered by ${field.toUpperCase()}.`,
@@ -129,10 +138,10 @@ function decodeCursor(cursor: string, field: PaperOrderField, argument: string):
   }
   const ok =
     field === 'upvotes'
-      ? Number.isSafeInteger(value)
+      ? isInt32(value)
       : field === 'title'
         ? typeof value === 'string'
-        : typeof value === 'string' && /^(-infinity|\d{4}-\d{2}-\d{2})$/.test(value);
+        : typeof value === 'string' && (value === '-infinity' || isCalendarDate(value));
   if (!ok) throw invalid();
   return { value: value as string | number, id: id as number };
 }

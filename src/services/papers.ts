@@ -31,6 +31,8 @@ export interface PaperFields {
   keywords?: readonly string[] | null | undefined;
 }
 
+const cleanKeywords = (keywords: readonly string[]) => [...new Set(keywords.map(collapse).filter(Boolean))];
+
 /** Every problem with the fields at once, so that a client can fix them in one go. */
 function check(fields: PaperFields, creating: boolean): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -97,7 +99,7 @@ export async function createPaper(db: Db, fields: PaperFields): Promise<number> 
     githubUrl: fields.githubUrl ?? null,
     projectUrl: fields.projectUrl ?? null,
     authors: authors && authors.length > 0 ? authors : null,
-    keywords: fields.keywords ? [...fields.keywords] : null,
+    keywords: fields.keywords ? cleanKeywords(fields.keywords) : null,
   };
   await upsertPaperRecords(db, [record], await loadTagger(db));
   const [created] = await findPapersToMerge(
@@ -137,7 +139,7 @@ export async function updatePaper(db: Db, id: number, fields: PaperFields): Prom
   set('featured_on', fields.featuredOn);
   set('github_url', fields.githubUrl);
   set('project_url', fields.projectUrl);
-  set('keywords', fields.keywords === undefined ? undefined : [...(fields.keywords ?? [])]);
+  set('keywords', fields.keywords === undefined ? undefined : cleanKeywords(fields.keywords ?? []));
   if (fields.organization !== undefined) {
     const name = fields.organization ? collapse(fields.organization) : null;
     next.organization_id = name

@@ -187,6 +187,14 @@ describe('bad arguments get clear errors with codes', () => {
   it('an invalid cursor, or one from another order', async () => {
     await expectError({ after: 'not-a-cursor' }, 'BAD_USER_INPUT', /`after` is not a valid cursor/);
     await expectError({ before: 'W1tdXQ' }, 'BAD_USER_INPUT', /`before` is not a valid cursor/);
+    // Well-formed cursors with values SQL would choke on: an impossible date, an id out of range.
+    const forged = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    await expectError({ after: forged(['published_at', '2024-02-30', 1]) }, 'BAD_USER_INPUT', /not a valid cursor/);
+    await expectError(
+      { after: forged(['published_at', '2024-02-03', 2 ** 40]) },
+      'BAD_USER_INPUT',
+      /not a valid cursor/,
+    );
     const data = await gqlData<Page>(app, PAGE, { first: 1, orderBy: { field: 'UPVOTES' } });
     await expectError(
       { after: data.papers.pageInfo.endCursor, orderBy: { field: 'TITLE' } },

@@ -99,6 +99,12 @@ describe('the Daily Papers API format', () => {
     expect(await countRows(t.db, 'papers')).toBe(before + 2);
   });
 
+  it('drops NUL characters, which PostgreSQL text cannot hold, instead of failing the batch', async () => {
+    const entry = apiEntry({ paper: { id: '2503.00100', title: 'A title\u0000 with NUL', summary: 'Abstract\u0000 too.' } });
+    expect(await importFile(t.db, writeJsonl(file('nul.jsonl'), [entry]))).toMatchObject({ created: 1, skipped: 0 });
+    expect(await paperByArxiv('2503.00100')).toMatchObject({ title: 'A title with NUL', abstract: 'Abstract too.' });
+  });
+
   it('--strict: the first bad record aborts the file with nothing written', async () => {
     const before = await countRows(t.db, 'papers');
     const lines = [apiEntry({ paper: { id: '2504.00001' } }), apiEntry({ paper: { id: '2504.00002' } }), 'oops'];
