@@ -69,6 +69,11 @@ export const PaperFilterInput = builder.inputType('PaperFilter', {
     publishedAfter: t.field({ type: 'Date', description: 'Papers published on or after this date.' }),
     publishedBefore: t.field({ type: 'Date', description: 'Papers published on or before this date.' }),
     featuredOn: t.field({ type: 'Date', description: 'Papers featured on Daily Papers on this day.' }),
+    featuredWeek: t.field({
+      type: 'Date',
+      description: 'Papers featured in the week (Monday to Sunday) of this day: a weekly listing.',
+    }),
+    featuredMonth: t.string({ description: 'Papers featured in this month, as `YYYY-MM`: a monthly listing.' }),
     minUpvotes: t.int({ description: 'Papers with at least this many upvotes.' }),
     authorsCount: t.field({
       type: IntRangeInput,
@@ -190,10 +195,18 @@ async function resolveFilter(ctx: Context, input: FilterArg | undefined): Promis
     publishedAfter: input.publishedAfter ?? undefined,
     publishedBefore: input.publishedBefore ?? undefined,
     featuredOn: input.featuredOn ?? undefined,
+    featuredWeek: input.featuredWeek ?? undefined,
+    featuredMonth: input.featuredMonth ?? undefined,
     minUpvotes: input.minUpvotes ?? undefined,
     authorsCountMin: input.authorsCount?.min ?? undefined,
     authorsCountMax: input.authorsCount?.max ?? undefined,
   };
+  if (filter.featuredMonth !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(filter.featuredMonth)) {
+    throw badUserInput(
+      `\`filter.featuredMonth\` must be a month as YYYY-MM, got "${filter.featuredMonth.slice(0, 20)}".`,
+      'filter.featuredMonth',
+    );
+  }
   if (filter.minUpvotes !== undefined && filter.minUpvotes < 0) {
     throw badUserInput(`\`filter.minUpvotes\` must be 0 or more, got ${filter.minUpvotes}.`, 'filter.minUpvotes');
   }

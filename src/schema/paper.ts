@@ -1,7 +1,12 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
-import { findPaperByArxivId, findPapersByIds, type Paper as PaperRow } from '../db/queries/papers.ts';
+import {
+  findPaperByArxivId,
+  findPapersByArxivIds,
+  findPapersByIds,
+  type Paper as PaperRow,
+} from '../db/queries/papers.ts';
 import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { groupBy } from '../util/group-by.ts';
@@ -11,6 +16,7 @@ import { Organization } from './organization.ts';
 import {
   loadPaperConnections,
   loadPaperCounts,
+  MAX_PAGE_SIZE,
   type PaperConnectionShape,
   type PaperListArgs,
   paperListArgs,
@@ -196,6 +202,19 @@ builder.queryFields((t) => ({
           : await findPaperByArxivId(ctx.db, String(args.arxivId));
       if (!paper) throw notFound(`No paper has ${args.id != null ? `id "${args.id}"` : `arXiv id "${args.arxivId}"`}.`);
       return paper;
+    },
+  }),
+  papersByArxivIds: t.field({
+    type: [Paper],
+    nullable: { list: false, items: true },
+    description: 'Papers by arXiv id, in the order given, with null for each id no paper has (at most 100 ids).',
+    args: { arxivIds: t.arg.stringList({ required: true, description: 'arXiv identifiers, e.g. `2406.02214`.' }) },
+    resolve: async (_root, { arxivIds }, ctx) => {
+      if (arxivIds.length > MAX_PAGE_SIZE) {
+        throw badUserInput(`\`arxivIds\` takes at most ${MAX_PAGE_SIZE} ids, got ${arxivIds.length}.`, 'arxivIds');
+      }
+      const found = new Map((await findPapersByArxivIds(ctx.db, arxivIds)).map((p) => [p.arxiv_id, p]));
+      return arxivIds.map((id) => found.get(id) ?? null);
     },
   }),
   papers: t.field({

@@ -164,10 +164,33 @@ describe('papers filter', () => {
     }
   });
 
-  it('featuredOn', async () => {
-    await addPapers(t.db, [record({ title: 'Featured one', featuredOn: '2026-01-08' })]);
-    const page = await count({ featuredOn: '2026-01-08' });
-    expect(page.edges.map((e) => e.node.title)).toEqual(['Featured one']);
+  it('featuredOn, featuredWeek and featuredMonth (daily, weekly and monthly listings)', async () => {
+    await addPapers(t.db, [
+      record({ title: 'Featured one', featuredOn: '2026-01-08' }), // a Thursday
+      record({ title: 'Featured the Monday before', featuredOn: '2026-01-05' }),
+      record({ title: 'Featured the Sunday after', featuredOn: '2026-01-11' }),
+      record({ title: 'Featured the next Monday', featuredOn: '2026-01-12' }),
+      record({ title: 'Featured in December', featuredOn: '2025-12-31' }),
+    ]);
+    const titles = async (filter: Record<string, unknown>) =>
+      (await count(filter)).edges.map((e) => e.node.title).sort();
+    expect(await titles({ featuredOn: '2026-01-08' })).toEqual(['Featured one']);
+    expect(await titles({ featuredWeek: '2026-01-08' })).toEqual([
+      'Featured one',
+      'Featured the Monday before',
+      'Featured the Sunday after',
+    ]);
+    expect(await titles({ featuredMonth: '2026-01' })).toEqual([
+      'Featured one',
+      'Featured the Monday before',
+      'Featured the Sunday after',
+      'Featured the next Monday',
+    ]);
+    const bad = await gql(app, PAGE, { filter: { featuredMonth: '2026-13' } });
+    expect(bad.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT' },
+      message: expect.stringMatching(/YYYY-MM/),
+    });
   });
 });
 
@@ -252,6 +275,22 @@ describe('paper lookups', () => {
     await addPapers(t.db, [record({ title: 'Paper with an arXiv id', arxivId: '2406.02214' })]);
     const data = await gqlData<{ paper: { title: string; arxivId: string } }>(app, PAPER, { arxivId: '2406.02214' });
     expect(data.paper).toMatchObject({ title: 'Paper with an arXiv id', arxivId: '2406.02214' });
+  });
+
+  it('many by arXiv id, in the order given, null for unknown ids', async () => {
+    await addPapers(t.db, [
+      record({ title: 'Batch one', arxivId: '2410.00001' }),
+      record({ title: 'Batch two', arxivId: '2410.00002' }),
+    ]);
+    const data = await gqlData<{ papersByArxivIds: ({ title: string } | null)[] }>(
+      app,
+      '{ papersByArxivIds(arxivIds: ["2410.00002", "0000.00000", "2410.00001"]) { title } }',
+    );
+    expect(data.papersByArxivIds).toEqual([{ title: 'Batch two' }, null, { title: 'Batch one' }]);
+    const tooMany = await gql(app, 'query ($ids: [String!]!) { papersByArxivIds(arxivIds: $ids) { title } }', {
+      ids: Array.from({ length: 101 }, (_, i) => `2410.${String(i).padStart(5, '0')}`),
+    });
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('unknown, malformed or ambiguous lookups', async () => {

@@ -100,7 +100,9 @@ describe('the Daily Papers API format', () => {
   });
 
   it('drops NUL characters, which PostgreSQL text cannot hold, instead of failing the batch', async () => {
-    const entry = apiEntry({ paper: { id: '2503.00100', title: 'A title\u0000 with NUL', summary: 'Abstract\u0000 too.' } });
+    const entry = apiEntry({
+      paper: { id: '2503.00100', title: 'A title\u0000 with NUL', summary: 'Abstract\u0000 too.' },
+    });
     expect(await importFile(t.db, writeJsonl(file('nul.jsonl'), [entry]))).toMatchObject({ created: 1, skipped: 0 });
     expect(await paperByArxiv('2503.00100')).toMatchObject({ title: 'A title with NUL', abstract: 'Abstract too.' });
   });

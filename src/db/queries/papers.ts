@@ -41,6 +41,10 @@ export interface PaperFilter {
   publishedAfter?: string | undefined;
   publishedBefore?: string | undefined;
   featuredOn?: string | undefined;
+  /** Any day of an ISO week (Monday to Sunday): papers featured that week. */
+  featuredWeek?: string | undefined;
+  /** YYYY-MM: papers featured that month. */
+  featuredMonth?: string | undefined;
   minUpvotes?: number | undefined;
   authorsCountMin?: number | undefined;
   authorsCountMax?: number | undefined;
@@ -117,6 +121,16 @@ function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
   if (filter.publishedAfter) q = q.where('p.published_at', '>=', filter.publishedAfter);
   if (filter.publishedBefore) q = q.where('p.published_at', '<=', filter.publishedBefore);
   if (filter.featuredOn) q = q.where('p.featured_on', '=', filter.featuredOn);
+  if (filter.featuredWeek) {
+    q = q.where(
+      sql<boolean>`p.featured_on between date_trunc('week', ${filter.featuredWeek}::date)::date and date_trunc('week', ${filter.featuredWeek}::date)::date + 6`,
+    );
+  }
+  if (filter.featuredMonth) {
+    q = q.where(
+      sql<boolean>`p.featured_on >= ${`${filter.featuredMonth}-01`}::date and p.featured_on < (${`${filter.featuredMonth}-01`}::date + interval '1 month')::date`,
+    );
+  }
   if (filter.minUpvotes !== undefined) q = q.where('p.upvotes', '>=', filter.minUpvotes);
   if (filter.authorsCountMin !== undefined) q = q.where('p.authors_count', '>=', filter.authorsCountMin);
   if (filter.authorsCountMax !== undefined) q = q.where('p.authors_count', '<=', filter.authorsCountMax);
@@ -414,4 +428,12 @@ export async function findPaperIdsMatching(db: Db, patterns: readonly string[]):
 /** Refreshes the planner's statistics of the tables an import fills, so that queries right after it plan well. */
 export async function analyzeImportedTables(db: Db): Promise<void> {
   await sql`analyze papers, paper_topics, paper_authors, authors, organizations`.execute(db);
+}
+
+/** Papers with these arXiv ids, in no particular order. */
+export async function findPapersByArxivIds(db: Db, arxivIds: readonly string[]): Promise<Paper[]> {
+  return (await papersQuery(db)
+    .select(PAPER_COLUMNS)
+    .where('p.arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`)
+    .execute()) as Paper[];
 }
