@@ -14,8 +14,16 @@ export async function loadTagger(db: Db): Promise<Tagger> {
   const topics = await findAllTopics(db);
   const parents = new Set(topics.map((t) => t.parent_id));
   const taggable = topics.filter((t) => !parents.has(t.id));
-  return withFallback(compileTagger(rules), compileFallback(taggable));
+  // Compiling some 500 rules takes tens of milliseconds: reuse the last tagger while the
+  // rules and topics it was built from are unchanged (a mutation of a topic changes them).
+  const key = JSON.stringify([rules, taggable.map((t) => [t.slug, t.name, t.description])]);
+  if (lastTagger?.key !== key) {
+    lastTagger = { key, tagger: withFallback(compileTagger(rules), compileFallback(taggable)) };
+  }
+  return lastTagger.tagger;
 }
+
+let lastTagger: { key: string; tagger: Tagger } | undefined;
 
 const CHUNK = 2000;
 
