@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, type LogEvent, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './types.ts';
@@ -34,7 +35,12 @@ function pgTypes(): pg.CustomTypesConfig {
 /** Opens PGlite (in memory or in a folder) and waits until it is ready. */
 export async function openPGlite(dataDir?: string): Promise<PGlite> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir, { parsers: { [pgliteTypes.DATE]: identity } });
+  // The options-object form: with new PGlite(undefined, options) the options are ignored.
+  const pglite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    parsers: { [pgliteTypes.DATE]: identity },
+    extensions: { pg_trgm },
+  });
   await pglite.waitReady;
   return pglite;
 }

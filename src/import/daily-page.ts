@@ -177,11 +177,7 @@ function toIsoDate(year: number, month: number, day: number): string | null {
 
 /** Whitespace runs to one space, trimmed; NUL characters (which PostgreSQL text cannot hold) dropped. */
 export function collapse(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing NUL is the point
-  return text
-    .replace(/\u0000/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return text.replaceAll('\0', '').replace(/\s+/g, ' ').trim();
 }
 
 /** The first GitHub repository and the first other project link mentioned in an abstract. */

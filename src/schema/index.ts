@@ -9,6 +9,7 @@ import './paper-mutations.ts';
 import './topic-mutations.ts';
 import './import.ts';
 import './subscriptions.ts';
+import './search.ts';
 
 builder.queryType({ description: 'The entry points for reading papers, topics, authors and organizations.' });
 builder.mutationType({

@@ -188,7 +188,7 @@ export async function parsePaperListArgs(ctx: Context, args: PaperListArgs): Pro
   return { filter, page, size, filterKey: JSON.stringify(filter) };
 }
 
-async function resolveFilter(ctx: Context, input: FilterArg | undefined): Promise<PaperFilter> {
+export async function resolveFilter(ctx: Context, input: FilterArg | undefined): Promise<PaperFilter> {
   if (!input) return {};
   const filter: PaperFilter = {
     organizationName: input.organization ?? undefined,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, type LogEvent, PGliteDialect, sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.ts';
@@ -40,7 +41,7 @@ export async function createTestDb(): Promise<TestDb> {
     const schema = `test_${randomBytes(6).toString('hex')}`;
     const admin = await createDb({ databaseUrl: url });
     await sql`create schema ${sql.id(schema)}`.execute(admin);
-    const db = await createDb({ databaseUrl: url, pool: { max: 4, options: `-c search_path=${schema}` }, log });
+    const db = await createDb({ databaseUrl: url, pool: { max: 4, options: `-c search_path=${schema},public` }, log });
     await migrateToLatest(db, { schema });
     await seedTaxonomy(db);
     statements.reset();
@@ -56,7 +57,11 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const dump = readFileSync(inject('pgliteSnapshot'));
-  const pglite = new PGlite({ loadDataDir: new Blob([dump]), parsers: { [types.DATE]: (v: string) => v } });
+  const pglite = new PGlite({
+    loadDataDir: new Blob([dump]),
+    parsers: { [types.DATE]: (v: string) => v },
+    extensions: { pg_trgm },
+  });
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), log });
   return { db, engine: 'pglite', statements, destroy: () => db.destroy() };

@@ -4,7 +4,7 @@ import type { Db } from '../database.ts';
 import type { DB, PaperRow } from '../types.ts';
 
 /** The columns a paper is served with (search and title_key stay in the database). */
-const PAPER_COLUMNS = [
+export const PAPER_COLUMNS = [
   'p.id',
   'p.arxiv_id',
   'p.title',
@@ -110,7 +110,7 @@ function inTopics(topicIds: Expression<unknown>) {
   return sql<boolean>`p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in (select t.id from topics t where t.id = any(${topicIds}) or t.parent_id = any(${topicIds})))`;
 }
 
-function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
+export function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
   let q = query;
   if (filter.topicIds) q = q.where(inTopics(sql`${[...filter.topicIds]}::int[]`));
   if (filter.organizationName !== undefined) {
@@ -162,7 +162,7 @@ function applyPage(query: PaperQuery, page: PageSpec): PaperQuery {
   return q.orderBy(key, dir).orderBy('p.id', dir).limit(page.limit);
 }
 
-function papersQuery(db: Db | ExpressionBuilder<DB, never>) {
+export function papersQuery(db: Db | ExpressionBuilder<DB, never>) {
   return (db as Db).selectFrom('papers as p') as unknown as PaperQuery;
 }
 
