@@ -2,10 +2,14 @@ import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
 import {
+  countFacets,
+  type Facets,
   findPaperByArxivId,
   findPapersByArxivIds,
   findPapersByIds,
+  type PaperFilter,
   type Paper as PaperRow,
+  type PaperScope,
 } from '../db/queries/papers.ts';
 import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
 import { badUserInput, notFound } from '../errors.ts';
@@ -14,6 +18,7 @@ import { Author } from './author.ts';
 import { parseGlobalId } from './global-id.ts';
 import { Organization } from './organization.ts';
 import {
+  checkSize,
   loadPaperConnections,
   loadPaperCounts,
   MAX_PAGE_SIZE,
@@ -163,6 +168,59 @@ Paper.implement({
   }),
 });
 
+const TopicCount = builder.objectRef<{ topic_id: number; count: number }>('TopicCount').implement({
+  description: 'How many papers of a list have a topic.',
+  fields: (t) => ({
+    topic: t.field({ type: Topic, nullable: false, description: 'The topic.', resolve: (c) => c.topic_id }),
+    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list with it.' }),
+  }),
+});
+
+const OrganizationCount = builder.objectRef<{ organization_id: number; count: number }>('OrganizationCount').implement({
+  description: 'How many papers of a list an organization has.',
+  fields: (t) => ({
+    organization: t.field({
+      type: Organization,
+      nullable: false,
+      description: 'The organization.',
+      resolve: (c) => c.organization_id,
+    }),
+    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list by it.' }),
+  }),
+});
+
+const YearCount = builder.objectRef<{ year: number; count: number }>('YearCount').implement({
+  description: 'How many papers of a list were published in a year.',
+  fields: (t) => ({
+    year: t.exposeInt('year', { nullable: false, description: 'The year.' }),
+    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list published then.' }),
+  }),
+});
+
+const PaperFacets = builder.objectRef<Facets>('PaperFacets').implement({
+  description: 'Counts over a whole filtered list of papers, for faceted navigation (like OpenAlex group_by).',
+  fields: (t) => ({
+    topics: t.field({
+      type: [TopicCount],
+      nullable: false,
+      description: 'Most common topics first.',
+      resolve: (f) => f.topics,
+    }),
+    organizations: t.field({
+      type: [OrganizationCount],
+      nullable: false,
+      description: 'Organizations with the most papers first.',
+      resolve: (f) => f.organizations,
+    }),
+    years: t.field({
+      type: [YearCount],
+      nullable: false,
+      description: 'Publication years, newest first.',
+      resolve: (f) => f.years,
+    }),
+  }),
+});
+
 export const PaperConnection = builder.connectionObject(
   {
     type: Paper,
@@ -176,6 +234,23 @@ export const PaperConnection = builder.connectionObject(
         byPath: true,
         load: (keys: string[], ctx: Context) => loadPaperCounts(ctx, keys),
         resolve: (connection) => (connection as unknown as PaperConnectionShape).countKey,
+      }),
+      facets: t.field({
+        type: PaperFacets,
+        nullable: false,
+        description: 'Counts over the whole list (every page, filter applied) by topic, organization and year.',
+        args: {
+          limit: t.arg.int({ defaultValue: 10, description: 'At most this many entries of each facet (1 to 100).' }),
+        },
+        resolve: (connection, { limit }, ctx) => {
+          checkSize(limit, 'limit');
+          const [scope, parentId, filterKey] = JSON.parse((connection as unknown as PaperConnectionShape).countKey) as [
+            PaperScope,
+            number | null,
+            string,
+          ];
+          return countFacets(ctx.db, scope, parentId, JSON.parse(filterKey) as PaperFilter, limit ?? 10);
+        },
       }),
     }),
   },

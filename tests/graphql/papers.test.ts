@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/yoga.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -191,6 +192,38 @@ describe('papers filter', () => {
       extensions: { code: 'BAD_USER_INPUT' },
       message: expect.stringMatching(/YYYY-MM/),
     });
+  });
+});
+
+describe('facets', () => {
+  it('count topics, organizations and years over the whole filtered list, as SQL does', async () => {
+    const data = await gqlData<{
+      papers: {
+        totalCount: number;
+        facets: {
+          topics: { topic: { slug: string }; count: number }[];
+          organizations: { organization: { name: string }; count: number }[];
+          years: { year: number; count: number }[];
+        };
+      };
+    }>(
+      app,
+      '{ papers(first: 1, filter: { publishedAfter: "2023-01-01" }) { totalCount facets(limit: 100) { topics { topic { slug } count } organizations { organization { name } count } years { year count } } } }',
+    );
+    const topics = await sql<{ slug: string; count: number }>`
+      select t.slug, count(*)::int as count from paper_topics pt join topics t on t.id = pt.topic_id
+      join papers p on p.id = pt.paper_id where p.published_at >= '2023-01-01' group by t.slug`.execute(t.db);
+    expect(Object.fromEntries(data.papers.facets.topics.map((x) => [x.topic.slug, x.count]))).toEqual(
+      Object.fromEntries(topics.rows.map((r) => [r.slug, r.count])),
+    );
+    const counts = data.papers.facets.topics.map((x) => x.count);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    const years = await sql<{ year: number; count: number }>`
+      select extract(year from published_at)::int as year, count(*)::int as count from papers
+      where published_at >= '2023-01-01' group by 1 order by 1 desc`.execute(t.db);
+    expect(data.papers.facets.years).toEqual(years.rows);
+    expect(data.papers.facets.years.reduce((n, y) => n + y.count, 0)).toBe(data.papers.totalCount);
+    expect(data.papers.facets.organizations).toEqual([{ organization: { name: 'HuggingFaceFW' }, count: 1 }]);
   });
 });
 

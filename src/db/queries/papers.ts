@@ -437,3 +437,50 @@ export async function findPapersByArxivIds(db: Db, arxivIds: readonly string[]):
     .where('p.arxiv_id', '=', sql<string>`any(${[...arxivIds]}::text[])`)
     .execute()) as Paper[];
 }
+
+export interface Facets {
+  topics: { topic_id: number; count: number }[];
+  organizations: { organization_id: number; count: number }[];
+  years: { year: number; count: number }[];
+}
+
+/**
+ * Counts over the whole filtered list (not a page), by topic, organization and publication
+ * year, biggest first (years newest first), at most `limit` of each. Three statements.
+ */
+export async function countFacets(
+  db: Db,
+  scope: PaperScope,
+  parentId: number | null,
+  filter: PaperFilter,
+  limit: number,
+): Promise<Facets> {
+  const base = () => applyFilter(applyScope(papersQuery(db), scope, sql`${parentId}::int`), filter);
+  const [topics, organizations, years] = await Promise.all([
+    db
+      .selectFrom('paper_topics as pt')
+      .select(['pt.topic_id', sql<number>`count(*)::int`.as('count')])
+      .where('pt.paper_id', 'in', base().select('p.id'))
+      .groupBy('pt.topic_id')
+      .orderBy('count', 'desc')
+      .orderBy('pt.topic_id')
+      .limit(limit)
+      .execute(),
+    base()
+      .where('p.organization_id', 'is not', null)
+      .select([sql<number>`p.organization_id`.as('organization_id'), sql<number>`count(*)::int`.as('count')])
+      .groupBy('p.organization_id')
+      .orderBy('count', 'desc')
+      .orderBy('p.organization_id')
+      .limit(limit)
+      .execute(),
+    base()
+      .where('p.published_at', 'is not', null)
+      .select([sql<number>`extract(year from p.published_at)::int`.as('year'), sql<number>`count(*)::int`.as('count')])
+      .groupBy(sql`extract(year from p.published_at)::int`)
+      .orderBy('year', 'desc')
+      .limit(limit)
+      .execute(),
+  ]);
+  return { topics, organizations, years };
+}
