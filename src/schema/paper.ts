@@ -168,7 +168,7 @@ Paper.implement({
   }),
 });
 
-const TopicCount = builder.objectRef<{ topic_id: number; count: number }>('TopicCount').implement({
+export const TopicCount = builder.objectRef<{ topic_id: number; count: number }>('TopicCount').implement({
   description: 'How many papers of a list have a topic.',
   fields: (t) => ({
     topic: t.field({ type: Topic, nullable: false, description: 'The topic.', resolve: (c) => c.topic_id }),

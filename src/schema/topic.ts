@@ -1,11 +1,18 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { countPapers } from '../db/queries/papers.ts';
-import { findAllTopics, findChildTopics, findTopicsByIds, findTopicsBySlugs } from '../db/queries/topics.ts';
+import {
+  countTopicTrend,
+  findAllTopics,
+  findChildTopics,
+  findRelatedTopics,
+  findTopicsByIds,
+  findTopicsBySlugs,
+} from '../db/queries/topics.ts';
 import type { TopicRow } from '../db/types.ts';
-import { notFound } from '../errors.ts';
-import { PaperConnection } from './paper.ts';
-import { loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
+import { badUserInput, notFound } from '../errors.ts';
+import { PaperConnection, TopicCount } from './paper.ts';
+import { checkSize, loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
 
 export const Topic = builder.loadableNodeRef<TopicRow, number>('Topic', {
   id: { resolve: (topic) => topic.id, parse: (id) => Number(id) },
@@ -56,6 +63,55 @@ Topic.implement({
     }),
   }),
 });
+
+const TrendInterval = builder.enumType('TrendInterval', {
+  description: 'The length of the periods of a trend.',
+  values: {
+    MONTH: { value: 'month', description: 'Calendar months.' },
+    WEEK: { value: 'week', description: 'Weeks starting on Monday.' },
+  } as const,
+});
+
+const TrendPoint = builder.objectRef<{ period: string; count: number }>('TrendPoint').implement({
+  description: 'The papers of a topic published in one period.',
+  fields: (t) => ({
+    period: t.expose('period', { type: 'Date', nullable: false, description: 'The first day of the period.' }),
+    count: t.exposeInt('count', { nullable: false, description: 'Papers published in it.' }),
+  }),
+});
+
+builder.objectFields(Topic, (t) => ({
+  trend: t.field({
+    type: [TrendPoint],
+    nullable: false,
+    description:
+      'Papers of this topic (for an area: of its topics) published per month or week, oldest first, every period listed.',
+    args: {
+      from: t.arg({ type: 'Date', required: true, description: 'The first day counted.' }),
+      to: t.arg({ type: 'Date', required: true, description: 'The last day counted.' }),
+      interval: t.arg({ type: TrendInterval, defaultValue: 'month', description: 'MONTH unless given.' }),
+    },
+    resolve: (topic, { from, to, interval }, ctx) => {
+      if (from > to) throw badUserInput('`from` must not be after `to`.', 'from');
+      const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+      if (days > 366 * 20) throw badUserInput('A trend covers at most 20 years.', 'to');
+      return countTopicTrend(ctx.db, topic.id, from, to, interval ?? 'month');
+    },
+  }),
+  relatedTopics: t.loadableList({
+    type: TopicCount,
+    nullable: false,
+    description: 'Topics that papers of this topic also have, with how many papers share each, most first.',
+    args: { first: t.arg.int({ defaultValue: 10, description: 'At most this many (1 to 100).' }) },
+    byPath: true,
+    load: async (ids: number[], ctx: Context, args) => {
+      checkSize(args.first, 'first');
+      const rows = await findRelatedTopics(ctx.db, ids, args.first ?? 10);
+      return ids.map((id) => rows.filter((r) => r.source_id === id));
+    },
+    resolve: (topic) => topic.id,
+  }),
+}));
 
 builder.queryFields((t) => ({
   topic: t.field({

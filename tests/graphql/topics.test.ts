@@ -103,6 +103,58 @@ describe('topics', () => {
   });
 });
 
+describe('topic trends and related topics', () => {
+  it('trend: papers per month, every month listed, as SQL counts them', async () => {
+    const data = await gqlData<{ topic: { trend: { period: string; count: number }[] } }>(
+      app,
+      '{ topic(slug: "language-models") { trend(from: "2024-01-01", to: "2024-12-31") { period count } } }',
+    );
+    expect(data.topic.trend.map((p) => p.period)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `2024-${String(i + 1).padStart(2, '0')}-01`),
+    );
+    const expected = await sql<{ month: number; n: number }>`
+      select extract(month from p.published_at)::int as month, count(distinct p.id)::int as n
+      from papers p join paper_topics pt on pt.paper_id = p.id join topics t on t.id = pt.topic_id
+      join topics a on a.id = t.parent_id
+      where a.slug = 'language-models' and p.published_at between '2024-01-01' and '2024-12-31' group by 1`.execute(
+      t.db,
+    );
+    const byMonth = new Map(expected.rows.map((r) => [r.month, r.n]));
+    expect(data.topic.trend.map((p) => p.count)).toEqual(Array.from({ length: 12 }, (_, i) => byMonth.get(i + 1) ?? 0));
+    expect(data.topic.trend.reduce((n, p) => n + p.count, 0)).toBeGreaterThan(0);
+  });
+
+  it('trend by week starts on Mondays; a reversed range is refused', async () => {
+    const data = await gqlData<{ topic: { trend: { period: string }[] } }>(
+      app,
+      '{ topic(slug: "pre-training") { trend(from: "2024-06-05", to: "2024-06-20", interval: WEEK) { period } } }',
+    );
+    expect(data.topic.trend.map((p) => p.period)).toEqual(['2024-06-03', '2024-06-10', '2024-06-17']);
+    const bad = await gql(
+      app,
+      '{ topic(slug: "pre-training") { trend(from: "2024-06-20", to: "2024-06-05") { period } } }',
+    );
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('relatedTopics: co-occurring topics with the number of shared papers, most first', async () => {
+    const data = await gqlData<{ topic: { relatedTopics: { topic: { slug: string }; count: number }[] } }>(
+      app,
+      '{ topic(slug: "pre-training") { relatedTopics(first: 100) { topic { slug } count } } }',
+    );
+    const expected = await sql<{ slug: string; n: number }>`
+      select o.slug, count(distinct b.paper_id)::int as n from paper_topics a
+      join topics t on t.id = a.topic_id and t.slug = 'pre-training'
+      join paper_topics b on b.paper_id = a.paper_id and b.topic_id <> a.topic_id
+      join topics o on o.id = b.topic_id group by o.slug`.execute(t.db);
+    expect(Object.fromEntries(data.topic.relatedTopics.map((r) => [r.topic.slug, r.count]))).toEqual(
+      Object.fromEntries(expected.rows.map((r) => [r.slug, r.n])),
+    );
+    const counts = data.topic.relatedTopics.map((r) => r.count);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+  });
+});
+
 describe('organizations', () => {
   it('by name, with its papers and count', async () => {
     const data = await gqlData<{

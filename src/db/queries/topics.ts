@@ -193,3 +193,50 @@ export async function findPaperIdsOfTopic(db: Db, topicId: number): Promise<numb
   const rows = await db.selectFrom('paper_topics').select('paper_id').where('topic_id', '=', topicId).execute();
   return rows.map((r) => r.paper_id);
 }
+
+/** The scope of a topic: itself and, for an area, its children. */
+const topicScope = (topicId: number) =>
+  sql`(select t.id from topics t where t.id = ${topicId} or t.parent_id = ${topicId})`;
+
+/**
+ * Papers of a topic per period between two dates (inclusive), every period present (zero
+ * when none), oldest first. Periods start on the first day of a month or on a Monday.
+ */
+export async function countTopicTrend(
+  db: Db,
+  topicId: number,
+  from: string,
+  to: string,
+  interval: 'month' | 'week',
+): Promise<{ period: string; count: number }[]> {
+  const unit = sql.lit(interval);
+  const step = sql.lit(`1 ${interval}`);
+  const result = await sql<{ period: string; count: number }>`
+    select s.period::date::text as period, count(p.id)::int as count
+    from generate_series(date_trunc(${unit}, ${from}::date), date_trunc(${unit}, ${to}::date), ${step}::interval) as s(period)
+    left join papers p
+      on date_trunc(${unit}, p.published_at) = s.period
+     and p.published_at between ${from}::date and ${to}::date
+     and p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in ${topicScope(topicId)})
+    group by s.period order by s.period`.execute(db);
+  return result.rows;
+}
+
+/** Topics that papers of this topic also have, with how many papers share them, most first. */
+export async function findRelatedTopics(
+  db: Db,
+  topicIds: readonly number[],
+  limit: number,
+): Promise<{ source_id: number; topic_id: number; count: number }[]> {
+  const result = await sql<{ source_id: number; topic_id: number; count: number }>`
+    select s.id as source_id, r.topic_id, r.count from unnest(${[...topicIds]}::int[]) as s(id)
+    cross join lateral (
+      select other.topic_id, count(distinct other.paper_id)::int as count
+      from paper_topics mine join paper_topics other on other.paper_id = mine.paper_id
+      where mine.topic_id in (select t.id from topics t where t.id = s.id or t.parent_id = s.id)
+        and other.topic_id not in (select t.id from topics t where t.id = s.id or t.parent_id = s.id)
+      group by other.topic_id order by count(distinct other.paper_id) desc, other.topic_id limit ${limit}) r`.execute(
+    db,
+  );
+  return result.rows;
+}
