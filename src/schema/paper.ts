@@ -7,6 +7,7 @@ import {
   findPaperByArxivId,
   findPapersByArxivIds,
   findPapersByIds,
+  findSimilarPapers,
   type PaperFilter,
   type Paper as PaperRow,
   type PaperScope,
@@ -153,6 +154,19 @@ Paper.implement({
       nullable: false,
       description: 'The topics of the paper with their scores, most relevant first.',
       load: loadTopicsOfPapers,
+      resolve: (paper) => paper.id,
+    }),
+    similar: t.loadableList({
+      type: Paper,
+      nullable: false,
+      description: 'The papers most like this one, best first: sharing its topics and the words of its title.',
+      args: { first: t.arg.int({ defaultValue: 5, description: 'At most this many (1 to 100).' }) },
+      byPath: true,
+      load: async (ids: number[], ctx: Context, args) => {
+        checkSize(args.first, 'first');
+        const byPaper = groupBy(await findSimilarPapers(ctx.db, ids, args.first ?? 5), (row) => row.source_id);
+        return ids.map((id) => (byPaper.get(id) ?? []).map(({ source_id: _s, ...paper }) => paper));
+      },
       resolve: (paper) => paper.id,
     }),
     createdAt: t.expose('created_at', {

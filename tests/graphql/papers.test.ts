@@ -310,6 +310,33 @@ describe('paper lookups', () => {
     expect(data.paper).toMatchObject({ title: 'Paper with an arXiv id', arxivId: '2406.02214' });
   });
 
+  it('similar papers: sharing topics or title words, best first, never itself, batched', async () => {
+    const data = await gqlData<{
+      papers: {
+        nodes: {
+          id: string;
+          title: string;
+          topics: { slug: string }[];
+          similar: { id: string; topics: { slug: string }[] }[];
+        }[];
+      };
+    }>(app, '{ papers(first: 10) { nodes { id title topics { slug } similar(first: 5) { id topics { slug } } } } }');
+    for (const paper of data.papers.nodes) {
+      expect(paper.similar.length).toBeGreaterThan(0);
+      expect(paper.similar.length).toBeLessThanOrEqual(5);
+      expect(paper.similar.map((s) => s.id)).not.toContain(paper.id);
+      // When another paper shares a topic with it, the best match does: topics weigh most.
+      const mine = new Set(paper.topics.map((x) => x.slug));
+      const sharing = await sql<{ n: number }>`
+        select count(*)::int as n from paper_topics a join paper_topics b on b.topic_id = a.topic_id and b.paper_id <> a.paper_id
+        join papers p on p.id = a.paper_id where p.title = ${paper.title}`.execute(t.db);
+      if ((sharing.rows[0]?.n ?? 0) > 0) expect(paper.similar[0]?.topics.some((x) => mine.has(x.slug))).toBe(true);
+    }
+    t.statements.reset();
+    await gqlData(app, '{ papers(first: 10) { nodes { similar(first: 5) { title } } } }');
+    expect(t.statements.count).toBe(2);
+  });
+
   it('many by arXiv id, in the order given, null for unknown ids', async () => {
     await addPapers(t.db, [
       record({ title: 'Batch one', arxivId: '2410.00001' }),

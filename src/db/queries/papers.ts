@@ -484,3 +484,36 @@ export async function countFacets(
   ]);
   return { topics, organizations, years };
 }
+
+/**
+ * For each paper, the papers most like it, best first, itself excluded: sharing topics (twice
+ * the products of the two papers' topic scores, summed) and words (the paper's title words, any
+ * of them, ranked in the other's text, normalized below 1). One statement for all the papers.
+ */
+export async function findSimilarPapers(
+  db: Db,
+  paperIds: readonly number[],
+  limit: number,
+): Promise<(Paper & { source_id: number })[]> {
+  const result = await sql<Paper & { source_id: number }>`
+    select s.id as source_id, ${sql.join(PAPER_COLUMNS.map((c) => sql.ref(c)))}
+    from unnest(${[...paperIds]}::int[]) as s(id)
+    cross join lateral (
+      with q as (
+        select nullif(replace(plainto_tsquery('english', src.title)::text, '&', '|'), '')::tsquery as q
+        from papers src where src.id = s.id),
+      shared as (
+        select b.paper_id as id, sum(a.score * b.score) as topic_score
+        from paper_topics a join paper_topics b on b.topic_id = a.topic_id and b.paper_id <> a.paper_id
+        where a.paper_id = s.id group by b.paper_id)
+      -- Topics weigh twice; the text rank is normalized into [0, 1) (flag 32) so that it
+      -- orders papers within the same topics rather than overriding them.
+      select c.id, 2 * coalesce(shared.topic_score, 0) + coalesce(ts_rank_cd(c.search, q.q, 32), 0) as score
+      from papers c cross join q left join shared on shared.id = c.id
+      where c.id <> s.id and (shared.id is not null or c.search @@ q.q)
+      order by score desc, c.id
+      limit ${limit}) r
+    join papers p on p.id = r.id
+    order by s.id, r.score desc, r.id`.execute(db);
+  return result.rows;
+}
