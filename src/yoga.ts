@@ -7,6 +7,7 @@ import { authenticate } from './auth.ts';
 import { type Context, createContext } from './context.ts';
 import type { Db } from './db/database.ts';
 import { maskDatabaseOutage, useErrorCodes } from './errors.ts';
+import { useFeeds } from './feeds.ts';
 import { armorPlugins, useNestingGuard, useNodeLimit } from './limits.ts';
 import { createPapersPubSub, type PapersPubSub } from './pubsub.ts';
 import { useRateLimit } from './rate-limit.ts';
@@ -91,6 +92,7 @@ export function createApp({
     maskedErrors: { isDev: !production, maskError: maskDatabaseOutage },
     plugins: [
       ...(rateLimit ? [useRateLimit(rateLimit.limiter, rateLimit.perMinute)] : []),
+      useFeeds(db),
       // Browsers may send "simple" cross-site requests without asking first: require a
       // header they cannot add without a preflight (JSON requests always qualify).
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
