@@ -34,6 +34,10 @@ export const PaperOrderFieldEnum = builder.enumType('PaperOrderField', {
     FEATURED_ON: { value: 'featured_on', description: 'Daily Papers day; papers never featured sort as the oldest.' },
     UPVOTES: { value: 'upvotes', description: 'Number of upvotes.' },
     TITLE: { value: 'title', description: 'Title, in the database collation.' },
+    TRENDING: {
+      value: 'trending',
+      description: 'The trending score (see `Paper.trendingScore`); its cursors are valid for the day they were made.',
+    },
   } as const,
 });
 
@@ -144,9 +148,11 @@ function decodeCursor(cursor: string, field: PaperOrderField, argument: string):
   const ok =
     field === 'upvotes'
       ? isInt32(value)
-      : field === 'title'
-        ? typeof value === 'string'
-        : typeof value === 'string' && (value === '-infinity' || isCalendarDate(value));
+      : field === 'trending'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : field === 'title'
+          ? typeof value === 'string'
+          : typeof value === 'string' && (value === '-infinity' || isCalendarDate(value));
   if (!ok) throw invalid();
   return { value: value as string | number, id: id as number };
 }

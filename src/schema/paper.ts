@@ -8,6 +8,7 @@ import {
   findPapersByArxivIds,
   findPapersByIds,
   findSimilarPapers,
+  findTrendingScores,
   type PaperFilter,
   type Paper as PaperRow,
   type PaperScope,
@@ -154,6 +155,14 @@ Paper.implement({
       nullable: false,
       description: 'The topics of the paper with their scores, most relevant first.',
       load: loadTopicsOfPapers,
+      resolve: (paper) => paper.id,
+    }),
+    trendingScore: t.loadable({
+      type: 'Float',
+      nullable: false,
+      description:
+        'How much the paper is trending today: (upvotes + GitHub stars / 100 + 1) / (days since it was featured, else published, + 2)^1.5. Order lists by it with `orderBy: { field: TRENDING }`.',
+      load: (ids: number[], ctx: Context) => findTrendingScores(ctx.db, ids),
       resolve: (paper) => paper.id,
     }),
     similar: t.loadableList({

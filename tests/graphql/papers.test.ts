@@ -83,6 +83,24 @@ describe('papers connection', () => {
     );
   });
 
+  it('sorts by trending score, highest first, walking every paper once', async () => {
+    const all = await gqlData<{ papers: { nodes: { title: string; trendingScore: number }[] } }>(
+      app,
+      '{ papers(first: 100, orderBy: { field: TRENDING }) { nodes { title trendingScore } } }',
+    );
+    const scores = all.papers.nodes.map((n) => n.trendingScore);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const walked = await walk({ orderBy: { field: 'TRENDING', direction: 'DESC' } }, 6);
+    expect(walked).toEqual(all.papers.nodes.map((n) => n.title));
+    // Independently: the formula in SQL, for one paper.
+    const [first] = all.papers.nodes;
+    const row = await sql<{ s: number }>`
+      select ((upvotes + coalesce(github_stars, 0) / 100.0 + 1)::float8
+        / power((greatest(current_date - coalesce(featured_on, published_at, created_at::date), 0) + 2)::float8, 1.5)) as s
+      from papers where title = ${first?.title ?? ''}`.execute(t.db);
+    expect(first?.trendingScore).toBeCloseTo(row.rows[0]?.s ?? -1, 10);
+  });
+
   it('sorts by title in the database collation', async () => {
     const titles = await walk({ orderBy: { field: 'TITLE', direction: 'ASC' } }, 50);
     expect(new Set(titles).size).toBe((await allPapers(t.db)).length);

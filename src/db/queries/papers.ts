@@ -24,9 +24,18 @@ export const PAPER_COLUMNS = [
   'p.updated_at',
 ] as const;
 
-export type Paper = Omit<PaperRow, 'search' | 'title_key' | 'source_date'>;
+/** A paper as served; `trending_score` is there when a list is ordered by it. */
+export type Paper = Omit<PaperRow, 'search' | 'title_key' | 'source_date'> & { trending_score?: number };
 
-export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'title';
+export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'title' | 'trending';
+
+/**
+ * The trending score: votes (GitHub stars count a hundredth of a vote) decayed by age, like
+ * Hacker News: (upvotes + stars / 100 + 1) / (days since featured, else published, + 2)^1.5.
+ * It changes with the day (current_date), so a cursor is valid for the day it was made.
+ */
+export const TRENDING_SCORE = sql<number>`((p.upvotes + coalesce(p.github_stars, 0) / 100.0 + 1)::float8
+  / power((greatest(current_date - coalesce(p.featured_on, p.published_at, p.created_at::date), 0) + 2)::float8, 1.5))`;
 export interface PaperOrder {
   field: PaperOrderField;
   direction: 'asc' | 'desc';
@@ -82,12 +91,15 @@ function sortKey(field: PaperOrderField): RawBuilder<unknown> {
       return sql`p.upvotes`;
     case 'title':
       return sql`p.title`;
+    case 'trending':
+      return TRENDING_SCORE;
   }
 }
 
 function keyParam(field: PaperOrderField, value: string | number): RawBuilder<unknown> {
   if (field === 'upvotes') return sql`${value}::int`;
   if (field === 'title') return sql`${value}::text`;
+  if (field === 'trending') return sql`${value}::float8`;
   return sql`${value}::date`;
 }
 
@@ -102,6 +114,8 @@ export function sortValue(paper: Paper, field: PaperOrderField): string | number
       return paper.upvotes;
     case 'title':
       return paper.title;
+    case 'trending':
+      return paper.trending_score ?? 0;
   }
 }
 
@@ -181,6 +195,7 @@ export async function findPaperPages(
   if (scope === 'all') {
     const rows = await applyPage(applyFilter(papersQuery(db), filter), page)
       .select(PAPER_COLUMNS)
+      .$if(page.order.field === 'trending', (q) => q.select(TRENDING_SCORE.as('trending_score')))
       .execute();
     return parentIds.map(() => rows as Paper[]);
   }
@@ -190,7 +205,10 @@ export async function findPaperPages(
     .innerJoinLateral(
       (eb) => {
         const inner = applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id'));
-        return applyPage(applyFilter(inner, filter), page).select(PAPER_COLUMNS).as('p');
+        return applyPage(applyFilter(inner, filter), page)
+          .select(PAPER_COLUMNS)
+          .$if(page.order.field === 'trending', (q) => q.select(TRENDING_SCORE.as('trending_score')))
+          .as('p');
       },
       (join) => join.onTrue(),
     )
@@ -516,4 +534,14 @@ export async function findSimilarPapers(
     join papers p on p.id = r.id
     order by s.id, r.score desc, r.id`.execute(db);
   return result.rows;
+}
+
+/** The trending score of each paper today, in key order; 0 for a missing paper. */
+export async function findTrendingScores(db: Db, ids: readonly number[]): Promise<number[]> {
+  const rows = await papersQuery(db)
+    .select(['p.id', TRENDING_SCORE.as('score')])
+    .where('p.id', '=', sql<number>`any(${[...ids]}::int[])`)
+    .execute();
+  const scores = new Map(rows.map((r) => [r.id, r.score]));
+  return ids.map((id) => scores.get(id) ?? 0);
 }
