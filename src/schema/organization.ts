@@ -14,6 +14,8 @@ import { PaperConnection } from './paper.ts';
 import {
   checkSize,
   DEFAULT_PAGE_SIZE,
+  decodeCursorJson,
+  encodeCursorJson,
   isInt32,
   loadPaperConnections,
   MAX_PAGE_SIZE,
@@ -70,17 +72,11 @@ builder.queryField('organization', (t) =>
 );
 
 // Cursor of the organizations list: its keyset [paper count, id].
-const toCursor = (org: OrganizationWithCount) =>
-  Buffer.from(JSON.stringify([org.paper_count, org.id])).toString('base64url');
+const toCursor = (org: OrganizationWithCount) => encodeCursorJson([org.paper_count, org.id]);
 
 function fromCursor(cursor: string | undefined, argument: string): [number, number] | undefined {
   if (cursor === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
+  const value = decodeCursorJson(cursor);
   if (Array.isArray(value) && value.length === 2 && value.every(isInt32)) {
     return value as [number, number];
   }

@@ -121,19 +121,28 @@ const isCalendarDate = (v: string) =>
   !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) &&
   new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
 
+/** Cursors are opaque to clients: a JSON array in base64url. */
+export function encodeCursorJson(value: unknown[]): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** The JSON a cursor holds, or undefined when it is not one of ours. */
+export function decodeCursorJson(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 // A cursor is [order field, sort-key value, paper id]: the keyset of its row, so a page
 // starts exactly after it even when rows were added or many share the same value.
 function encodeCursor(field: PaperOrderField, paper: PaperRow): string {
-  return Buffer.from(JSON.stringify([field, sortValue(paper, field), paper.id])).toString('base64url');
+  return encodeCursorJson([field, sortValue(paper, field), paper.id]);
 }
 
 function decodeCursor(cursor: string, field: PaperOrderField, argument: string): Keyset {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = decodeCursorJson(cursor);
   const invalid = () =>
     badUserInput(`\`${argument}\` is not a valid cursor: use a cursor this API returned.`, argument);
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();

@@ -3,7 +3,15 @@ import type { Context } from '../context.ts';
 import { countSearch, type SearchHit, type SearchMode, searchPapers } from '../db/queries/search.ts';
 import { badUserInput } from '../errors.ts';
 import { Paper } from './paper.ts';
-import { checkSize, DEFAULT_PAGE_SIZE, isInt32, PaperFilterInput, resolveFilter } from './paper-connection.ts';
+import {
+  checkSize,
+  DEFAULT_PAGE_SIZE,
+  decodeCursorJson,
+  encodeCursorJson,
+  isInt32,
+  PaperFilterInput,
+  resolveFilter,
+} from './paper-connection.ts';
 
 interface SearchEdgeShape extends SearchHit {
   cursor: string;
@@ -87,16 +95,10 @@ const SearchConnection = builder.objectRef<SearchConnectionShape>('SearchConnect
   }),
 });
 
-const encode = (mode: SearchMode, hit: SearchHit) =>
-  Buffer.from(JSON.stringify([mode, hit.rank, hit.paper.id])).toString('base64url');
+const encode = (mode: SearchMode, hit: SearchHit) => encodeCursorJson([mode, hit.rank, hit.paper.id]);
 
 function decode(cursor: string): { mode: SearchMode; rank: number; id: number } {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
+  const value = decodeCursorJson(cursor);
   const [mode, rank, id] = Array.isArray(value) ? (value as unknown[]) : [];
   if (
     (mode === 'fulltext' || mode === 'similarity') &&
