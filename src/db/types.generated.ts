@@ -65,6 +65,7 @@ export interface Papers {
 
 export interface PaperTopics {
   paper_id: number;
+  published_key: string;
   score: number;
   source: Generated<string>;
   topic_id: number;
@@ -88,6 +89,7 @@ export interface Topics {
   description: Generated<string>;
   id: Generated<number>;
   name: string;
+  paper_count: Generated<number>;
   parent_id: number | null;
   position: Generated<number>;
   slug: string;

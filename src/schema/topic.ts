@@ -129,13 +129,25 @@ builder.queryFields((t) => ({
     type: [Topic],
     nullable: false,
     description:
-      'The taxonomy in order: every area followed by its topics, or only the areas with `rootsOnly: true` (then walk `children`).',
+      'The taxonomy in order: every area followed by its topics, only the areas with `rootsOnly: true` (then walk `children`), or the topics named in `slugs`.',
     args: {
       rootsOnly: t.arg.boolean({
         defaultValue: false,
         description: 'Return only the areas (topics without a parent).',
       }),
+      slugs: t.arg.stringList({
+        required: false,
+        description: 'Return only these topics, in the order given (at most 100); unknown slugs are left out.',
+      }),
     },
-    resolve: (_root, { rootsOnly }, ctx) => findAllTopics(ctx.db, { rootsOnly: rootsOnly ?? false }),
+    resolve: async (_root, { rootsOnly, slugs }, ctx) => {
+      if (!slugs) return findAllTopics(ctx.db, { rootsOnly: rootsOnly ?? false });
+      if (slugs.length > 100) throw badUserInput('`slugs` takes at most 100 slugs.', 'slugs');
+      const bySlug = new Map((await findTopicsBySlugs(ctx.db, slugs)).map((topic) => [topic.slug, topic]));
+      return slugs.flatMap((slug) => {
+        const topic = bySlug.get(slug);
+        return topic && (!rootsOnly || topic.parent_id === null) ? [topic] : [];
+      });
+    },
   }),
 }));

@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 
+// Each row carries its paper's sort key for "newest papers of a topic" (see migration
+// 040000); a trigger on papers keeps it in step when the date changes.
+const PUBLISHED_KEY = sql`coalesce(p.published_at, '-infinity'::date)`;
+
 export interface PaperTopicInput {
   paper_id: number;
   topic_id: number;
@@ -24,9 +28,11 @@ export async function replacePaperTopics(
     .execute();
   if (rows.length === 0) return;
   await sql`
-    insert into paper_topics (paper_id, topic_id, score)
-    select * from unnest(${rows.map((r) => r.paper_id)}::int[], ${rows.map((r) => r.topic_id)}::int[], ${rows.map((r) => r.score)}::real[])
+    insert into paper_topics (paper_id, topic_id, score, published_key)
+    select u.paper_id, u.topic_id, u.score, ${PUBLISHED_KEY}
+    from unnest(${rows.map((r) => r.paper_id)}::int[], ${rows.map((r) => r.topic_id)}::int[], ${rows.map((r) => r.score)}::real[])
       as u(paper_id, topic_id, score)
+    join papers p on p.id = u.paper_id
     where not exists (select 1 from paper_topics m where m.paper_id = u.paper_id and m.source = 'manual')`.execute(db);
 }
 
@@ -38,10 +44,11 @@ export async function setManualTopics(
 ): Promise<void> {
   await db.deleteFrom('paper_topics').where('paper_id', '=', paperId).execute();
   if (topics.length === 0) return;
-  await db
-    .insertInto('paper_topics')
-    .values(topics.map((t) => ({ paper_id: paperId, topic_id: t.topic_id, score: t.score, source: 'manual' })))
-    .execute();
+  await sql`
+    insert into paper_topics (paper_id, topic_id, score, source, published_key)
+    select p.id, u.topic_id, u.score, 'manual', ${PUBLISHED_KEY}
+    from unnest(${topics.map((t) => t.topic_id)}::int[], ${topics.map((t) => t.score)}::real[]) as u(topic_id, score)
+    join papers p on p.id = ${paperId}::int`.execute(db);
 }
 
 /** Gives a paper back to the tagger: drops its manual topics. */

@@ -124,6 +124,8 @@ function inTopics(topicIds: Expression<unknown>) {
   return sql<boolean>`p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in (select t.id from topics t where t.id = any(${topicIds}) or t.parent_id = any(${topicIds})))`;
 }
 
+const isEmptyFilter = (filter: PaperFilter) => Object.values(filter).every((v) => v === undefined);
+
 export function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery {
   let q = query;
   if (filter.topicIds) q = q.where(inTopics(sql`${[...filter.topicIds]}::int[]`));
@@ -162,18 +164,25 @@ function applyScope(query: PaperQuery, scope: PaperScope, parentId: Expression<u
   return query;
 }
 
-function applyPage(query: PaperQuery, page: PageSpec): PaperQuery {
-  const key = sortKey(page.order.field);
+/** The columns a page is sorted and bounded on: the order's key, then the unique id. */
+interface PageKeys {
+  sort: RawBuilder<unknown>;
+  id: RawBuilder<unknown>;
+}
+
+function applyPage(query: PaperQuery, page: PageSpec, keys?: PageKeys): PaperQuery {
+  const key = keys?.sort ?? sortKey(page.order.field);
+  const id = keys?.id ?? sql`p.id`;
   const asc = page.order.direction === 'asc';
   let q = query;
   const bound = (cursor: Keyset, forward: boolean) => {
     const op = sql.raw(forward === asc ? '>' : '<');
-    return sql<boolean>`(${key}, p.id) ${op} (${keyParam(page.order.field, cursor.value)}, ${cursor.id}::int)`;
+    return sql<boolean>`(${key}, ${id}) ${op} (${keyParam(page.order.field, cursor.value)}, ${cursor.id}::int)`;
   };
   if (page.after) q = q.where(bound(page.after, true));
   if (page.before) q = q.where(bound(page.before, false));
-  const dir = asc !== page.inverted ? 'asc' : 'desc';
-  return q.orderBy(key, dir).orderBy('p.id', dir).limit(page.limit);
+  const dir = sql.raw(asc !== page.inverted ? 'asc' : 'desc');
+  return q.orderBy(sql`${key} ${dir}`).orderBy(sql`${id} ${dir}`).limit(page.limit);
 }
 
 export function papersQuery(db: Db | ExpressionBuilder<DB, never>) {
@@ -200,23 +209,63 @@ export async function findPaperPages(
     return parentIds.map(() => rows as Paper[]);
   }
   const ids = parentIds.filter((id): id is number => id !== null);
-  const rows = await db
-    .selectFrom(db.selectNoFrom(sql<number>`unnest(${ids}::int[])`.as('parent_id')).as('s'))
-    .innerJoinLateral(
-      (eb) => {
-        const inner = applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id'));
-        return applyPage(applyFilter(inner, filter), page)
-          .select(PAPER_COLUMNS)
-          .$if(page.order.field === 'trending', (q) => q.select(TRENDING_SCORE.as('trending_score')))
-          .as('p');
-      },
-      (join) => join.onTrue(),
-    )
-    .selectAll('p')
-    .select('s.parent_id')
-    .execute();
+  const pageOf = (eb: ExpressionBuilder<DB, never>) => {
+    const inner = applyScope(papersQuery(eb), scope, sql.ref('s.parent_id'));
+    return applyPage(applyFilter(inner, filter), page)
+      .select(PAPER_COLUMNS)
+      .$if(page.order.field === 'trending', (q) => q.select(TRENDING_SCORE.as('trending_score')));
+  };
+  const rows =
+    scope === 'topic' && page.order.field === 'published_at'
+      ? await newestOfTopics(db, ids, filter, page, pageOf)
+      : await db
+          .selectFrom(db.selectNoFrom(sql<number>`unnest(${ids}::int[])`.as('parent_id')).as('s'))
+          .innerJoinLateral(
+            (eb) => pageOf(eb as never).as('p'),
+            (join) => join.onTrue(),
+          )
+          .selectAll('p')
+          .select('s.parent_id')
+          .execute();
   const byParent = groupBy(rows, (row) => row.parent_id);
   return parentIds.map((id) => (id === null ? [] : ((byParent.get(id) ?? []) as Paper[])));
+}
+
+/**
+ * Pages of topics' papers by publication day. A topic without children (every leaf, and an
+ * area nobody subdivided) reads its rows straight off paper_topics_topic_newest_idx, in
+ * order, joining each paper until the page is full: a million papers cost the same as a
+ * thousand. An area with children (its papers are those of any child, once each) takes the
+ * general path. Both branches are in the statement; `s.has_children` switches one off per
+ * topic before it runs.
+ */
+async function newestOfTopics(
+  db: Db,
+  ids: readonly number[],
+  filter: PaperFilter,
+  page: PageSpec,
+  general: (eb: ExpressionBuilder<DB, never>) => SelectQueryBuilder<DB, never, object>,
+) {
+  const leaf = applyPage(
+    applyFilter(
+      db
+        .selectFrom('paper_topics as pt')
+        .innerJoin('papers as p', 'p.id', 'pt.paper_id')
+        .where(sql<boolean>`pt.topic_id = s.parent_id`) as unknown as PaperQuery,
+      filter,
+    ),
+    page,
+    { sort: sql`pt.published_key`, id: sql`pt.paper_id` },
+  )
+    .where(sql<boolean>`not s.has_children`)
+    .select(PAPER_COLUMNS);
+  const area = general(db as never).where(sql<boolean>`s.has_children`);
+  const { rows } = await sql<Paper & { parent_id: number }>`
+    select p.*, s.parent_id
+    from (select u.id as parent_id, exists (select 1 from topics c where c.parent_id = u.id) as has_children
+          from unnest(${[...ids]}::int[]) as u(id)) s
+    cross join lateral ((${leaf}) union all (${area})) p`.execute(db);
+  return rows;
 }
 
 /** The number of papers matching `filter` within each parent's scope, in key order; 0 when none. */
@@ -235,13 +284,17 @@ export async function countPapers(
   const ids = parentIds.filter((id): id is number => id !== null);
   const rows = await db
     .selectFrom(db.selectNoFrom(sql<number>`unnest(${ids}::int[])`.as('parent_id')).as('s'))
-    .select((eb) => [
-      's.parent_id',
-      applyFilter(applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id')), filter)
+    .select((eb) => {
+      const counted = applyFilter(applyScope(papersQuery(eb as never), scope, sql.ref('s.parent_id')), filter)
         .select(sql<number>`count(*)::int`.as('count'))
-        .$asScalar()
-        .as('count'),
-    ])
+        .$asScalar();
+      if (scope !== 'topic' || !isEmptyFilter(filter)) return ['s.parent_id', counted.as('count')];
+      // A topic without children keeps its count (topics.paper_count, kept by triggers);
+      // coalesce counts an area's papers only when that read gives nothing.
+      const kept = sql<number>`(select t.paper_count from topics t where t.id = s.parent_id
+        and not exists (select 1 from topics c where c.parent_id = t.id))`;
+      return ['s.parent_id', sql<number>`coalesce(${kept}, ${counted})`.as('count')];
+    })
     .execute();
   const counts = new Map(rows.map((r) => [r.parent_id, r.count ?? 0]));
   return parentIds.map((id) => (id === null ? 0 : (counts.get(id) ?? 0)));
