@@ -3,7 +3,7 @@
 import { Feed } from 'feed';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from './db/database.ts';
-import { findPaperPages, type Paper } from './db/queries/papers.ts';
+import { findPaperPages, type Paper, type PaperTexts, withTexts } from './db/queries/papers.ts';
 import { searchPapers } from './db/queries/search.ts';
 import { findTopicsBySlugs } from './db/queries/topics.ts';
 
@@ -19,7 +19,7 @@ function arxivLink(paper: Paper, origin: string): string {
   return paper.arxiv_id ? `https://arxiv.org/abs/${paper.arxiv_id}` : `${origin}/graphql`;
 }
 
-function render(spec: FeedSpec, url: URL, format: 'atom' | 'rss'): string {
+function render(spec: FeedSpec, papers: (Paper & PaperTexts)[], url: URL, format: 'atom' | 'rss'): string {
   const feed = new Feed({
     id: url.href,
     title: spec.title,
@@ -30,7 +30,7 @@ function render(spec: FeedSpec, url: URL, format: 'atom' | 'rss'): string {
     copyright: 'Titles and abstracts belong to the papers’ authors.',
     feedLinks: { atom: url.href },
   });
-  for (const paper of spec.papers) {
+  for (const paper of papers) {
     const day = paper.featured_on ?? paper.published_at;
     feed.addItem({
       title: paper.title,
@@ -109,7 +109,9 @@ export function useFeeds(db: Db): Plugin {
       }
       const type = format === 'rss' ? 'application/rss+xml' : 'application/atom+xml';
       endResponse(
-        new fetchAPI.Response(render(spec, url, format), { headers: { 'content-type': `${type}; charset=utf-8` } }),
+        new fetchAPI.Response(render(spec, await withTexts(db, spec.papers), url, format), {
+          headers: { 'content-type': `${type}; charset=utf-8` },
+        }),
       );
     },
   };

@@ -1,3 +1,5 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
@@ -5,6 +7,7 @@ import {
   countFacets,
   type Facets,
   findPaperByArxivId,
+  findPaperLongTexts,
   findPapersByArxivIds,
   findPapersByIds,
   findSimilarPapers,
@@ -12,6 +15,7 @@ import {
   type PaperFilter,
   type Paper as PaperRow,
   type PaperScope,
+  type PaperTexts,
 } from '../db/queries/papers.ts';
 import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
 import { badUserInput, notFound } from '../errors.ts';
@@ -29,6 +33,16 @@ import {
   paperListArgs,
 } from './paper-connection.ts';
 import { Topic } from './topic.ts';
+
+/** Per request: the long texts of listed papers (lists leave them out), one statement per batch. */
+const longTextLoader = createContextCache(
+  (ctx: Context) =>
+    new DataLoader<number, PaperTexts>(async (ids) => {
+      const byId = new Map((await findPaperLongTexts(ctx.db, ids)).map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? new Error(`Paper ${id} is gone.`));
+    }),
+);
+const longTexts = (ctx: Context, paper: PaperRow) => longTextLoader(ctx).load(paper.id);
 
 /** The topics of many papers in one statement: one list per paper id, best score first. */
 async function loadTopicsOfPapers(paperIds: readonly number[], ctx: Context): Promise<PaperTopicRow[][]> {
@@ -86,9 +100,10 @@ Paper.implement({
       description: 'The arXiv identifier (e.g. `2406.02214`); null for papers imported without one.',
     }),
     title: t.exposeString('title', { nullable: false, description: 'The title.' }),
-    abstract: t.exposeString('abstract', {
+    abstract: t.string({
       nullable: false,
       description: 'The abstract, whitespace collapsed; empty when unknown.',
+      resolve: async (paper, _args, ctx) => paper.abstract ?? (await longTexts(ctx, paper)).abstract,
     }),
     authorsCount: t.exposeInt('authors_count', {
       nullable: true,
@@ -129,13 +144,16 @@ Paper.implement({
       nullable: true,
       description: 'Stars of the GitHub repository, when known.',
     }),
-    keywords: t.exposeStringList('keywords', {
+    keywords: t.stringList({
       nullable: false,
       description: 'Keywords extracted by the Daily Papers AI; empty when none.',
+      resolve: async (paper, _args, ctx) => paper.keywords ?? (await longTexts(ctx, paper)).keywords,
     }),
-    aiSummary: t.exposeString('ai_summary', {
+    aiSummary: t.string({
       nullable: true,
       description: 'A one-sentence summary written by the Daily Papers AI, when there is one.',
+      resolve: async (paper, _args, ctx) =>
+        paper.ai_summary !== undefined ? paper.ai_summary : (await longTexts(ctx, paper)).ai_summary,
     }),
     organization: t.field({
       type: Organization,

@@ -2,6 +2,7 @@ import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { countSearch, type SearchHit, type SearchMode, searchPapers } from '../db/queries/search.ts';
 import { badUserInput } from '../errors.ts';
+import { selectsField } from '../util/selects-field.ts';
 import { Paper } from './paper.ts';
 import {
   checkSize,
@@ -126,7 +127,7 @@ builder.queryField('search', (t) =>
       after: t.arg.string({ description: 'Return results after this cursor.' }),
       filter: t.arg({ type: PaperFilterInput, description: 'Only papers that also meet these conditions.' }),
     },
-    resolve: async (_root, args, ctx: Context) => {
+    resolve: async (_root, args, ctx: Context, info) => {
       checkSize(args.first, 'first');
       const text = args.query.trim();
       if (text === '' || text.length > 500) throw badUserInput('`query` must be 1 to 500 characters.', 'query');
@@ -134,10 +135,12 @@ builder.queryField('search', (t) =>
       const filter = await resolveFilter(ctx, args.filter ?? undefined);
       const after = args.after != null ? decode(args.after) : undefined;
       let mode: SearchMode = after?.mode ?? 'fulltext';
-      let hits = await searchPapers(ctx.db, text, filter, { mode, after, limit: size + 1 });
+      // ts_headline re-parses each abstract: only when someone asked for highlights.
+      const highlight = selectsField(info, 'highlight');
+      let hits = await searchPapers(ctx.db, text, filter, { mode, after, limit: size + 1, highlight });
       if (hits.length === 0 && !after) {
         mode = 'similarity';
-        hits = await searchPapers(ctx.db, text, filter, { mode, limit: size + 1 });
+        hits = await searchPapers(ctx.db, text, filter, { mode, limit: size + 1, highlight });
       }
       const edges = hits.slice(0, size).map((hit) => ({ ...hit, cursor: encode(mode, hit) }));
       return {

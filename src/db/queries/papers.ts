@@ -3,12 +3,16 @@ import { groupBy } from '../../util/group-by.ts';
 import type { Db } from '../database.ts';
 import type { DB, PaperRow } from '../types.ts';
 
-/** The columns a paper is served with (search and title_key stay in the database). */
+/**
+ * The columns a paper is listed with (search and title_key stay in the database). The long
+ * texts (PAPER_TEXT_COLUMNS) are left out of lists: they are most of a row's bytes, and
+ * parsing them for a hundred papers whose titles were asked for was a third of a nested
+ * query's server time. They load with the paper by id, or on demand (findPaperLongTexts).
+ */
 export const PAPER_COLUMNS = [
   'p.id',
   'p.arxiv_id',
   'p.title',
-  'p.abstract',
   'p.authors_count',
   'p.published_at',
   'p.featured_on',
@@ -18,14 +22,20 @@ export const PAPER_COLUMNS = [
   'p.project_url',
   'p.comments_count',
   'p.github_stars',
-  'p.ai_summary',
-  'p.keywords',
   'p.created_at',
   'p.updated_at',
 ] as const;
 
-/** A paper as served; `trending_score` is there when a list is ordered by it. */
-export type Paper = Omit<PaperRow, 'search' | 'title_key' | 'source_date'> & { trending_score?: number };
+export const PAPER_TEXT_COLUMNS = ['p.abstract', 'p.ai_summary', 'p.keywords'] as const;
+
+export type PaperTexts = Pick<PaperRow, 'id' | 'abstract' | 'ai_summary' | 'keywords'>;
+
+/**
+ * A paper as served: the texts are there when it was loaded by id, else they load on demand;
+ * `trending_score` is there when a list is ordered by it.
+ */
+export type Paper = Omit<PaperRow, 'search' | 'title_key' | 'source_date' | 'abstract' | 'ai_summary' | 'keywords'> &
+  Partial<PaperTexts> & { trending_score?: number };
 
 export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'title' | 'trending';
 
@@ -227,8 +237,8 @@ export async function findPaperPages(
           .selectAll('p')
           .select('s.parent_id')
           .execute();
-  const byParent = groupBy(rows, (row) => row.parent_id);
-  return parentIds.map((id) => (id === null ? [] : ((byParent.get(id) ?? []) as Paper[])));
+  const byParent = groupBy(rows as (Paper & { parent_id: number })[], (row) => row.parent_id);
+  return parentIds.map((id) => (id === null ? [] : (byParent.get(id) ?? [])));
 }
 
 /**
@@ -303,9 +313,30 @@ export async function countPapers(
 /** Papers with these ids, in no particular order (the loader sorts). */
 export async function findPapersByIds(db: Db, ids: readonly number[]): Promise<Paper[]> {
   return (await papersQuery(db)
-    .select(PAPER_COLUMNS)
+    .select([...PAPER_COLUMNS, ...PAPER_TEXT_COLUMNS])
     .where('p.id', '=', sql<number>`any(${[...ids]}::int[])`)
     .execute()) as Paper[];
+}
+
+/** The long texts of these papers, in no particular order (the loader sorts). */
+export function findPaperLongTexts(db: Db, ids: readonly number[]): Promise<PaperTexts[]> {
+  return papersQuery(db)
+    .select(['p.id', ...PAPER_TEXT_COLUMNS])
+    .where('p.id', '=', sql<number>`any(${[...ids]}::int[])`)
+    .execute();
+}
+
+/** The papers with their long texts filled in (one statement for all). */
+export async function withTexts(db: Db, papers: readonly Paper[]): Promise<(Paper & PaperTexts)[]> {
+  const texts = new Map(
+    (
+      await findPaperLongTexts(
+        db,
+        papers.map((p) => p.id),
+      )
+    ).map((t) => [t.id, t]),
+  );
+  return papers.map((p) => ({ ...p, ...(texts.get(p.id) as PaperTexts) }));
 }
 
 /** The paper with this arXiv id, or undefined. */
@@ -561,27 +592,42 @@ export async function countFacets(
  * the products of the two papers' topic scores, summed) and words (the paper's title words, any
  * of them, ranked in the other's text, normalized below 1). One statement for all the papers.
  */
+const CANDIDATES_PER_SIDE = sql.lit(100);
+
 export async function findSimilarPapers(
   db: Db,
   paperIds: readonly number[],
   limit: number,
 ): Promise<(Paper & { source_id: number })[]> {
+  // Candidates come from the paper's own topics, read off paper_topics_topic_newest_idx: in each
+  // topic, the CANDIDATES_PER_SIDE papers published just before it and just after it. That
+  // bounds the work (at most 4 topics × 2 × 100 rows) however large the topics grow, and
+  // prefers papers of the same period. Candidates are scored by shared topics (weighing twice)
+  // plus the title's words in their text (rank normalized into [0, 1), flag 32).
   const result = await sql<Paper & { source_id: number }>`
     select s.id as source_id, ${sql.join(PAPER_COLUMNS.map((c) => sql.ref(c)))}
     from unnest(${[...paperIds]}::int[]) as s(id)
     cross join lateral (
-      with q as (
-        select nullif(replace(plainto_tsquery('english', src.title)::text, '&', '|'), '')::tsquery as q
+      with src as (
+        select src.id, coalesce(src.published_at, '-infinity'::date) as k,
+          nullif(replace(plainto_tsquery('english', src.title)::text, '&', '|'), '')::tsquery as q
         from papers src where src.id = s.id),
-      shared as (
-        select b.paper_id as id, sum(a.score * b.score) as topic_score
-        from paper_topics a join paper_topics b on b.topic_id = a.topic_id and b.paper_id <> a.paper_id
-        where a.paper_id = s.id group by b.paper_id)
-      -- Topics weigh twice; the text rank is normalized into [0, 1) (flag 32) so that it
-      -- orders papers within the same topics rather than overriding them.
-      select c.id, 2 * coalesce(shared.topic_score, 0) + coalesce(ts_rank_cd(c.search, q.q, 32), 0) as score
-      from papers c cross join q left join shared on shared.id = c.id
-      where c.id <> s.id and (shared.id is not null or c.search @@ q.q)
+      mine as (select topic_id, score from paper_topics where paper_id = s.id),
+      candidates as (
+        select distinct c.paper_id as id
+        from mine cross join src cross join lateral (
+          (select pt.paper_id from paper_topics pt
+           where pt.topic_id = mine.topic_id and (pt.published_key, pt.paper_id) < (src.k, src.id)
+           order by pt.published_key desc, pt.paper_id desc limit ${CANDIDATES_PER_SIDE})
+          union all
+          (select pt.paper_id from paper_topics pt
+           where pt.topic_id = mine.topic_id and (pt.published_key, pt.paper_id) > (src.k, src.id)
+           order by pt.published_key, pt.paper_id limit ${CANDIDATES_PER_SIDE})) c)
+      select c.id,
+        2 * (select coalesce(sum(m.score * b.score), 0) from paper_topics b join mine m on m.topic_id = b.topic_id
+             where b.paper_id = c.id)
+          + coalesce(ts_rank_cd(p.search, src.q, 32), 0) as score
+      from candidates c join papers p on p.id = c.id cross join src
       order by score desc, c.id
       limit ${limit}) r
     join papers p on p.id = r.id

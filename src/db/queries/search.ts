@@ -20,6 +20,8 @@ export interface SearchPage {
   /** After this position ([rank, id]), best first. */
   after?: { rank: number; id: number } | undefined;
   limit: number;
+  /** Compute the highlights (null otherwise). */
+  highlight?: boolean;
 }
 
 // ts_rank_cd weights for the labels D, C, B, A: the title (A) counts 2.5 times the abstract (B).
@@ -51,7 +53,7 @@ export async function searchPapers(db: Db, text: string, filter: PaperFilter, pa
   }
   const top = ranked.orderBy('r.rank', 'desc').orderBy('r.id', 'desc').limit(page.limit);
   const highlight: RawBuilder<string | null> =
-    page.mode === 'fulltext'
+    page.mode === 'fulltext' && page.highlight !== false
       ? sql`ts_headline('english', p.abstract, ${tsquery(text)}, ${HEADLINE_OPTIONS})`
       : sql`null`;
   const rows = await db
