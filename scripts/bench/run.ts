@@ -222,7 +222,9 @@ for (const name of order) {
       const shape = JSON.stringify(canonical(response.data));
       if (name === 'limit') reference.set(scenario, shape);
       else if (reference.has(scenario) && reference.get(scenario) !== shape) {
-        throw new Error(`${name} ${scenario}: the response differs from the limit's\n${shape}\n${reference.get(scenario)}`);
+        throw new Error(
+          `${name} ${scenario}: the response differs from the limit's\n${shape}\n${reference.get(scenario)}`,
+        );
       }
       const before = await statementsSoFar(server);
       for (let i = 0; i < 10; i++) await post(server.url, body);

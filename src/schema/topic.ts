@@ -1,3 +1,5 @@
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { countPapers } from '../db/queries/papers.ts';
@@ -13,6 +15,10 @@ import type { TopicRow } from '../db/types.ts';
 import { badUserInput, notFound } from '../errors.ts';
 import { PaperConnection, TopicCount } from './paper.ts';
 import { checkSize, loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
+
+const areaCounts = createContextCache(
+  (ctx: Context) => new DataLoader<number, number>((ids) => countPapers(ctx.db, 'topic', ids, {})),
+);
 
 export const Topic = builder.loadableNodeRef<TopicRow, number>('Topic', {
   id: { resolve: (topic) => topic.id, parse: (id) => Number(id) },
@@ -44,12 +50,12 @@ Topic.implement({
       group: (child) => (child as TopicRow).parent_id ?? 0,
       resolve: (topic) => topic.id,
     }),
-    paperCount: t.loadable({
-      type: 'Int',
+    paperCount: t.int({
       nullable: false,
       description: 'How many papers have this topic (for an area: any of its topics).',
-      load: (ids: number[], ctx: Context) => countPapers(ctx.db, 'topic', ids, {}),
-      resolve: (topic) => topic.id,
+      // A topic under an area never has children (the tree has two levels): its row carries
+      // the count, kept by triggers. Only areas are counted, all of a request's at once.
+      resolve: (topic, _args, ctx) => (topic.parent_id !== null ? topic.paper_count : areaCounts(ctx).load(topic.id)),
     }),
     papers: t.loadable({
       type: PaperConnection,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, type LogEvent, PGliteDialect, sql } from 'kysely';
+import { type CompiledQuery, Kysely, type LogEvent, PGliteDialect, sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -13,7 +13,7 @@ export interface TestDb {
   db: Db;
   engine: 'postgres' | 'pglite';
   /** Statements executed since the last reset (counted through Kysely's log hook). */
-  statements: { count: number; sql: string[]; reset(): void };
+  statements: { count: number; sql: string[]; queries: CompiledQuery[]; reset(): void };
   destroy(): Promise<void>;
 }
 
@@ -25,15 +25,18 @@ export async function createTestDb(): Promise<TestDb> {
   const statements = {
     count: 0,
     sql: [] as string[],
+    queries: [] as CompiledQuery[],
     reset() {
       this.count = 0;
       this.sql = [];
+      this.queries = [];
     },
   };
   const log = (event: LogEvent) => {
     if (event.level === 'query' || event.level === 'error') {
       statements.count++;
       statements.sql.push(event.query.sql);
+      statements.queries.push(event.query);
     }
   };
   const url = process.env.TEST_DATABASE_URL;

@@ -144,17 +144,22 @@ export function applyFilter(query: PaperQuery, filter: PaperFilter): PaperQuery 
       sql<boolean>`p.organization_id in (select o.id from organizations o where lower(o.name) = lower(${filter.organizationName}))`,
     );
   }
-  if (filter.publishedAfter) q = q.where('p.published_at', '>=', filter.publishedAfter);
-  if (filter.publishedBefore) q = q.where('p.published_at', '<=', filter.publishedBefore);
-  if (filter.featuredOn) q = q.where('p.featured_on', '=', filter.featuredOn);
+  // Dates are compared through the same NULL-free expressions the indexes are built on
+  // (papers_published_at_idx, papers_featured_on_idx): a missing date is -infinity, which no
+  // bound given here matches, so the results are the same and an index range serves them.
+  const published = sql<string>`coalesce(p.published_at, '-infinity'::date)`;
+  const featured = sql<string>`coalesce(p.featured_on, '-infinity'::date)`;
+  if (filter.publishedAfter) q = q.where(published, '>=', sql<string>`${filter.publishedAfter}::date`);
+  if (filter.publishedBefore) q = q.where(published, '<=', sql<string>`${filter.publishedBefore}::date`);
+  if (filter.featuredOn) q = q.where(featured, '=', sql<string>`${filter.featuredOn}::date`);
   if (filter.featuredWeek) {
     q = q.where(
-      sql<boolean>`p.featured_on between date_trunc('week', ${filter.featuredWeek}::date)::date and date_trunc('week', ${filter.featuredWeek}::date)::date + 6`,
+      sql<boolean>`${featured} between date_trunc('week', ${filter.featuredWeek}::date)::date and date_trunc('week', ${filter.featuredWeek}::date)::date + 6`,
     );
   }
   if (filter.featuredMonth) {
     q = q.where(
-      sql<boolean>`p.featured_on >= ${`${filter.featuredMonth}-01`}::date and p.featured_on < (${`${filter.featuredMonth}-01`}::date + interval '1 month')::date`,
+      sql<boolean>`${featured} >= ${`${filter.featuredMonth}-01`}::date and ${featured} < (${`${filter.featuredMonth}-01`}::date + interval '1 month')::date`,
     );
   }
   if (filter.minUpvotes !== undefined) q = q.where('p.upvotes', '>=', filter.minUpvotes);

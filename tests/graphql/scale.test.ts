@@ -1,0 +1,173 @@
+// The API at scale: every main query path is served by an index, not by reading all of
+// `papers` or `paper_topics`. A seeded database (SEEDED papers, two topics each) is analyzed,
+// each path runs as a real GraphQL request, and every SELECT it sent is EXPLAINed; a
+// sequential scan of either table fails the test with the path and the statement.
+// Also: the counts and dates that triggers keep for those indexes follow every kind of write.
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/yoga.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { gqlData } from '../helpers/gql.ts';
+
+const SEEDED = 30_000;
+let t: TestDb;
+let app: App;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  await sql`insert into organizations (name, display_name) select 'org-' || g, 'Org ' || g from generate_series(1, 20) g`.execute(
+    t.db,
+  );
+  await sql`insert into authors (name) select 'Author ' || g from generate_series(1, 500) g`.execute(t.db);
+  await sql`
+    insert into papers (arxiv_id, title, abstract, authors_count, published_at, featured_on, upvotes, organization_id)
+    select '2601.' || lpad(g::text, 5, '0'),
+      'Paper ' || g || ' on ' || (array['diffusion', 'agents', 'distillation', 'reasoning', 'retrieval', 'quantization', 'video', 'alignment'])[1 + g % 8]
+        || ' for ' || (array['language', 'vision', 'speech', 'robotics'])[1 + g % 4] || ' models',
+      'We study ' || (array['sparse', 'dense', 'recurrent', 'multimodal'])[1 + g % 4] || ' networks. '
+        || case when g % 50 = 0 then 'Knowledge distillation transfers a teacher into a student.' else 'Baselines improve.' end,
+      1 + g % 9, date '2022-01-01' + g % 1400, date '2022-01-01' + g % 1400, (g * 7919) % 500, 1 + g % 20
+    from generate_series(1, ${SEEDED}::int) g`.execute(t.db);
+  await sql`
+    insert into paper_topics (paper_id, topic_id, score, published_key)
+    select p.id, l.ids[1 + (p.id * v.k) % array_length(l.ids, 1)], 0.5, coalesce(p.published_at, '-infinity'::date)
+    from papers p
+    cross join (select array_agg(id order by id) as ids from topics where parent_id is not null) l
+    cross join (values (1), (7)) v(k)
+    on conflict do nothing`.execute(t.db);
+  await sql`insert into paper_authors (paper_id, position, author_id) select id, 1, 1 + id % 500 from papers`.execute(
+    t.db,
+  );
+  await sql`vacuum analyze`.execute(t.db);
+  app = createApp({ db: t.db });
+}, 120_000);
+afterAll(() => t?.destroy());
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function seqScans(node: PlanNode): string[] {
+  const own =
+    node['Node Type'] === 'Seq Scan' && ['papers', 'paper_topics'].includes(node['Relation Name'] ?? '')
+      ? [node['Relation Name'] as string]
+      : [];
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
+}
+
+/** Runs a GraphQL request and EXPLAINs every SELECT it sent; returns the scans found. */
+async function scansOf(query: string, variables: Record<string, unknown> = {}) {
+  t.statements.reset();
+  await gqlData(app, query, variables);
+  const selects = t.statements.queries.filter((q) => /^\s*(select|with)\b/i.test(q.sql));
+  expect(selects.length).toBeGreaterThan(0);
+  const found: string[] = [];
+  for (const q of selects) {
+    const { rows } = await t.db.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      CompiledQuery.raw(`explain (format json) ${q.sql}`, [...q.parameters]),
+    );
+    const plan = rows[0]?.['QUERY PLAN'];
+    const tree = (typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan as PlanNode;
+    for (const table of seqScans(tree)) found.push(`${table} in: ${q.sql}`);
+  }
+  return found;
+}
+
+const PATHS: Record<string, [string, Record<string, unknown>?]> = {
+  'newest papers': [
+    '{ papers(first: 20, orderBy: { field: PUBLISHED_AT, direction: DESC }) { nodes { id title topics { slug } } } }',
+  ],
+  'a later page (keyset cursor)': [
+    'query ($after: String) { papers(first: 20, after: $after, orderBy: { field: PUBLISHED_AT, direction: DESC }) { nodes { id } } }',
+    { after: 'CURSOR' },
+  ],
+  'most upvoted': ['{ papers(first: 20, orderBy: { field: UPVOTES, direction: DESC }) { nodes { id } } }'],
+  'a day, a week, a month': [
+    `{ d: papers(first: 20, filter: { featuredOn: "2023-01-05" }, orderBy: { field: UPVOTES, direction: DESC }) { totalCount nodes { id } }
+       w: papers(first: 20, filter: { featuredWeek: "2023-01-05" }, orderBy: { field: UPVOTES, direction: DESC }) { nodes { id } }
+       m: papers(first: 20, filter: { featuredMonth: "2023-01" }, orderBy: { field: UPVOTES, direction: DESC }) { nodes { id } } }`,
+  ],
+  'a topic: count and newest': [
+    '{ topic(slug: "llm-agents") { paperCount papers(first: 10, orderBy: { field: PUBLISHED_AT, direction: DESC }) { totalCount nodes { id } } } }',
+  ],
+  'a topic by upvotes': [
+    '{ topic(slug: "llm-agents") { papers(first: 10, orderBy: { field: UPVOTES, direction: DESC }) { nodes { id } } } }',
+  ],
+  'nested: topics, their newest papers, their topics': [
+    '{ topics(slugs: ["llm-agents", "video", "alignment"]) { papers(first: 10, orderBy: { field: PUBLISHED_AT, direction: DESC }) { nodes { topics { slug } } } } }',
+  ],
+  'an organization': ['{ organization(name: "org-3") { paperCount papers(first: 10) { nodes { id } } } }'],
+  'an author': ['{ author(name: "Author 7") { papers(first: 10) { nodes { id } } } }'],
+  'search, with count and highlights': [
+    '{ search(query: "knowledge distillation", first: 10) { totalCount edges { rank highlight node { id } } } }',
+  ],
+  'a misspelled title (trigram fallback)': [
+    '{ search(query: "Papr 1234 on difusion", first: 5) { mode edges { node { title } } } }',
+  ],
+  'the total count': ['{ papers(first: 1) { totalCount } }'],
+  'facets of a topic': [
+    '{ topic(slug: "llm-agents") { papers(first: 1) { facets(limit: 5) { topics { count } organizations { count } years { count } } } } }',
+  ],
+  'papers by arXiv id': ['{ papersByArxivIds(arxivIds: ["2601.00042", "2601.12345", "9999.99999"]) { id } }'],
+  'a paper with authors and similar papers': [
+    '{ paper(arxivId: "2601.00100") { authors { name } similar(first: 5) { id } topics { slug } } }',
+  ],
+};
+
+describe(`at scale (${SEEDED.toLocaleString('en')} papers), every main path is index-backed`, () => {
+  for (const [name, [query, variables]] of Object.entries(PATHS)) {
+    it(name, async () => {
+      let vars = variables;
+      if (vars?.after === 'CURSOR') {
+        const first = await gqlData<{ papers: { pageInfo: { endCursor: string } } }>(
+          app,
+          '{ papers(first: 20, orderBy: { field: PUBLISHED_AT, direction: DESC }) { pageInfo { endCursor } } }',
+        );
+        vars = { after: first.papers.pageInfo.endCursor };
+      }
+      expect(await scansOf(query, vars)).toEqual([]);
+    });
+  }
+});
+
+describe('what the triggers keep', () => {
+  const paperCounts = async () =>
+    Object.fromEntries(
+      (
+        await gqlData<{ topics: { slug: string; paperCount: number }[] }>(app, '{ topics { slug paperCount } }')
+      ).topics.map((x) => [x.slug, x.paperCount]),
+    );
+  const countedInSql = async () => {
+    const { rows } = await sql<{ slug: string; n: number }>`
+      select t.slug, (select count(distinct pt.paper_id)::int from paper_topics pt join topics c on c.id = pt.topic_id
+                      where c.id = t.id or c.parent_id = t.id) as n
+      from topics t`.execute(t.db);
+    return Object.fromEntries(rows.map((r) => [r.slug, r.n]));
+  };
+  const staleDates = async () =>
+    (
+      await sql<{ n: number }>`select count(*)::int as n from paper_topics pt join papers p on p.id = pt.paper_id
+        where pt.published_key <> coalesce(p.published_at, '-infinity'::date)`.execute(t.db)
+    ).rows[0]?.n;
+
+  it('paperCount equals a count of the rows after inserts, deletes, moves and cascades', async () => {
+    expect(await paperCounts()).toEqual(await countedInSql());
+    await sql`delete from paper_topics where paper_id <= 100`.execute(t.db);
+    // One row of each paper moves to another topic (an UPDATE of topic_id).
+    await sql`update paper_topics set topic_id = (select id from topics where slug = 'video')
+              where (paper_id, topic_id) in (
+                select paper_id, min(topic_id) from paper_topics where paper_id between 101 and 200 group by paper_id)
+                and not exists (select 1 from paper_topics o where o.paper_id = paper_topics.paper_id
+                                and o.topic_id = (select id from topics where slug = 'video'))`.execute(t.db);
+    await sql`delete from papers where id between 201 and 300`.execute(t.db);
+    expect(await paperCounts()).toEqual(await countedInSql());
+  });
+
+  it("a paper's new publication day reaches its topic rows", async () => {
+    await sql`update papers set published_at = published_at + 3 where id between 400 and 450`.execute(t.db);
+    await sql`update papers set published_at = null where id = 451`.execute(t.db);
+    expect(await staleDates()).toBe(0);
+  });
+});
