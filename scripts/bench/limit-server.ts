@@ -30,8 +30,8 @@ const server = createServer((req, res) => {
       const { operationName, variables = {} } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const statement = limitStatement(operationName, variables);
       if (!statement) return send(res, 400, '{"errors":[{"message":"unknown operationName"}]}');
-      let name = names.get(statement.text);
-      if (!name) names.set(statement.text, (name = `${operationName}_${names.size}`));
+      const name = names.get(statement.text) ?? `${operationName}_${names.size}`;
+      names.set(statement.text, name);
       const result = await pool.query({ name, text: statement.text, values: statement.values });
       send(res, 200, result.rows[0].body);
     } catch (error) {

@@ -98,17 +98,25 @@ function cpuMs(pid: number): number {
   }
 }
 
-/** CPU time of every PostgreSQL process on the machine (the server runs here). */
-function postgresCpuMs(): number {
-  let total = 0;
+/** CPU time of every PostgreSQL process on the machine (the server runs here), by pid. */
+function postgresCpu(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) total += cpuMs(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres'))
+        byPid.set(Number(entry), cpuMs(Number(entry)));
     } catch {
       // gone meanwhile
     }
   }
+  return byPid;
+}
+
+/** PostgreSQL CPU used since `before`: processes that exited meanwhile (autovacuum workers) drop out. */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -241,7 +249,7 @@ for (const name of order) {
         });
       await load(WARMUP);
       const serverCpu0 = cpuMs(server.child.pid as number);
-      const pgCpu0 = postgresCpuMs();
+      const pgCpu0 = postgresCpu();
       const result = await load(DURATION);
       const requests = result.requests.total;
       const cell: Cell = {
@@ -252,7 +260,7 @@ for (const name of order) {
         p99: result.latency.p99,
         statements,
         serverCpu: (cpuMs(server.child.pid as number) - serverCpu0) / requests,
-        pgCpu: (postgresCpuMs() - pgCpu0) / requests,
+        pgCpu: postgresCpuSince(pgCpu0) / requests,
         rssMb: peakRssMb(server.child.pid as number),
         errors: result.errors + result.non2xx,
       };

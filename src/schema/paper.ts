@@ -186,7 +186,8 @@ Paper.implement({
     similar: t.loadableList({
       type: Paper,
       nullable: false,
-      description: 'The papers most like this one, best first: sharing its topics and the words of its title.',
+      description:
+        'The papers most like this one, best first: sharing its topics and the words of its title, among the papers of its topics published around the same time.',
       args: { first: t.arg.int({ defaultValue: 5, description: 'At most this many (1 to 100).' }) },
       byPath: true,
       load: async (ids: number[], ctx: Context, args) => {
