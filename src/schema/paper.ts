@@ -5,6 +5,7 @@ import type { Context } from '../context.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
 import {
   countFacets,
+  FACET_SAMPLE_SIZE,
   type Facets,
   findPaperByArxivId,
   findPaperLongTexts,
@@ -259,6 +260,11 @@ const PaperFacets = builder.objectRef<Facets>('PaperFacets').implement({
       nullable: false,
       description: 'Publication years, newest first.',
       resolve: (f) => f.years,
+    }),
+    approximate: t.boolean({
+      nullable: false,
+      description: `Whether the counts are estimates. In a topic of more than ${FACET_SAMPLE_SIZE.toLocaleString('en')} papers (children included) they are counted on a pseudo-random 1-in-k sample of its papers, k chosen to keep about ${FACET_SAMPLE_SIZE.toLocaleString('en')}, and multiplied by k; elsewhere they are exact.`,
+      resolve: (f) => f.sampleEvery > 1,
     }),
   }),
 });

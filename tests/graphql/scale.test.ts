@@ -5,6 +5,7 @@
 // Also: the counts and dates that triggers keep for those indexes follow every kind of write.
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countFacets } from '../../src/db/queries/papers.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { gqlData } from '../helpers/gql.ts';
@@ -130,6 +131,35 @@ describe(`at scale (${SEEDED.toLocaleString('en')} papers), every main path is i
       expect(await scansOf(query, vars)).toEqual([]);
     });
   }
+});
+
+describe('facets of a large topic', () => {
+  it('are exact below the sample size, and estimated within 20% above it', async () => {
+    const area = await sql<{ id: number }>`select id from topics where slug = 'language-models'`.execute(t.db);
+    const id = area.rows[0]?.id as number;
+    const exact = await countFacets(t.db, 'topic', id, {}, 100, 1_000_000);
+    const estimate = await countFacets(t.db, 'topic', id, {}, 5, 1_000);
+    expect(exact.sampleEvery).toBe(1);
+    expect(estimate.sampleEvery).toBeGreaterThan(1);
+    const close = (a: { count: number } | undefined, b: { count: number }) =>
+      expect(Math.abs((a?.count ?? 0) - b.count) / b.count).toBeLessThan(0.2);
+    for (const year of exact.years)
+      close(
+        estimate.years.find((y) => y.year === year.year),
+        year,
+      );
+    // Many topics tie in the seeded data, so compare each estimated one with its exact count.
+    for (const topic of estimate.topics) {
+      const truth = exact.topics.find((x) => x.topic_id === topic.topic_id);
+      expect(truth).toBeDefined();
+      close(topic, truth as { count: number });
+    }
+    const small = await gqlData<{ topic: { papers: { facets: { approximate: boolean } } } }>(
+      app,
+      '{ topic(slug: "video") { papers(first: 1) { facets { approximate } } } }',
+    );
+    expect(small.topic.papers.facets.approximate).toBe(false);
+  });
 });
 
 describe('what the triggers keep', () => {
