@@ -68,6 +68,29 @@ describe('authors', () => {
     ]);
   });
 
+  it("a list's abstracts, keywords and summaries load on demand, one statement for the page", async () => {
+    t.statements.reset();
+    const data = await gqlData<{
+      papers: { nodes: { arxivId: string; abstract: string; keywords: string[]; aiSummary: string | null }[] };
+    }>(
+      app,
+      '{ papers(first: 30, orderBy: { field: TITLE, direction: ASC }) { nodes { arxivId abstract keywords aiSummary } } }',
+    );
+    // The page, then the long texts of its 30 papers.
+    expect(t.statements.count).toBe(2);
+    const stored = await sql<{ arxiv_id: string; abstract: string; keywords: string[]; ai_summary: string | null }>`
+      select arxiv_id, abstract, keywords, ai_summary from papers order by title, id limit 30`.execute(t.db);
+    expect(data.papers.nodes).toEqual(
+      stored.rows.map((r) => ({
+        arxivId: r.arxiv_id,
+        abstract: r.abstract,
+        keywords: r.keywords,
+        aiSummary: r.ai_summary,
+      })),
+    );
+    expect(data.papers.nodes.every((n) => n.abstract.length > 0)).toBe(true);
+  });
+
   it("an author's papers and count agree with SQL", async () => {
     const data = await gqlData<{
       author: { paperCount: number; papers: { totalCount: number; nodes: { authors: { name: string }[] }[] } };

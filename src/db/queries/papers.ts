@@ -349,9 +349,10 @@ export async function withTexts(db: Db, papers: readonly Paper[]): Promise<(Pape
 
 /** The paper with this arXiv id, or undefined. */
 export async function findPaperByArxivId(db: Db, arxivId: string): Promise<Paper | undefined> {
-  return (await papersQuery(db).select(PAPER_COLUMNS).where('p.arxiv_id', '=', arxivId).executeTakeFirst()) as
-    | Paper
-    | undefined;
+  return (await papersQuery(db)
+    .select([...PAPER_COLUMNS, ...PAPER_TEXT_COLUMNS])
+    .where('p.arxiv_id', '=', arxivId)
+    .executeTakeFirst()) as Paper | undefined;
 }
 
 /** The columns an import writes. */
@@ -617,13 +618,13 @@ export async function countFacets(
   return { topics, organizations, years, sampleEvery: every };
 }
 
+const CANDIDATES_PER_SIDE = sql.lit(100);
+
 /**
  * For each paper, the papers most like it, best first, itself excluded: sharing topics (twice
  * the products of the two papers' topic scores, summed) and words (the paper's title words, any
  * of them, ranked in the other's text, normalized below 1). One statement for all the papers.
  */
-const CANDIDATES_PER_SIDE = sql.lit(100);
-
 export async function findSimilarPapers(
   db: Db,
   paperIds: readonly number[],
