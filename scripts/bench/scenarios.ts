@@ -3,7 +3,7 @@
 // (building the whole JSON response inside PostgreSQL). The limit's responses must equal
 // papergraph's, which the benchmark checks before it measures anything.
 
-export const SCENARIOS = ['feed', 'nested', 'search', 'byId', 'count', 'topicPage', 'paperPage'] as const;
+export const SCENARIOS = ['feed', 'nested', 'search', 'byId', 'count', 'topicPage', 'paperPage', 'trending'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Ten leaf topics of the default taxonomy, for the nested scenario. */
@@ -56,6 +56,9 @@ export const DOCUMENTS: Record<Scenario, string> = {
     }
   }
 }`,
+  trending: `query Trending {
+  papers(first: 20, orderBy: { field: TRENDING, direction: DESC }) { nodes { id title upvotes trendingScore } }
+}`,
   paperPage: `query PaperPage($id: ID!) {
   paper(id: $id) {
     id title
@@ -73,6 +76,7 @@ export const OPERATION: Record<Scenario, string> = {
   count: 'Count',
   topicPage: 'TopicPage',
   paperPage: 'PaperPage',
+  trending: 'Trending',
 };
 
 /** Variables per scenario; `paperId` is a paper's global id picked from the loaded data. */
@@ -90,6 +94,8 @@ export function variablesFor(scenario: Scenario, paperId: string): Record<string
     case 'count':
     case 'topicPage':
       return { slug: 'llm-agents' };
+    case 'trending':
+      return {};
   }
 }
 

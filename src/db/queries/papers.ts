@@ -44,8 +44,46 @@ export type PaperOrderField = 'published_at' | 'featured_on' | 'upvotes' | 'titl
  * Hacker News: (upvotes + stars / 100 + 1) / (days since featured, else published, + 2)^1.5.
  * It changes with the day (current_date), so a cursor is valid for the day it was made.
  */
-export const TRENDING_SCORE = sql<number>`((p.upvotes + coalesce(p.github_stars, 0) / 100.0 + 1)::float8
-  / power((greatest(current_date - coalesce(p.featured_on, p.published_at, p.created_at::date), 0) + 2)::float8, 1.5))`;
+const TRENDING_VOTES = sql<number>`(p.upvotes + coalesce(p.github_stars, 0) / 100.0 + 1)::float8`;
+/** The day a paper's trending score ages from (a paper without dates: the day it was added, UTC). */
+const TRENDING_DAY = sql<string>`coalesce(p.featured_on, p.published_at, (p.created_at at time zone 'UTC')::date)`;
+export const TRENDING_SCORE = sql<number>`(${TRENDING_VOTES}
+  / power((greatest(current_date - ${TRENDING_DAY}, 0) + 2)::float8, 1.5))`;
+
+/** How many of the newest papers bound the trending search (see trendingBound). */
+const TRENDING_RECENT = sql.lit(2000);
+
+/**
+ * Which papers can be on a trending page, found without scoring every paper. Score the newest
+ * TRENDING_RECENT papers (by the day scores age from): if they fill the page, with m the
+ * lowest score on it and d the oldest of their days, every paper from before d is older than
+ * all of them, so its score is at most votes / (today - d + 2)^1.5, and only papers with votes
+ * ≥ m · (today - d + 2)^1.5 can rank. The page is then taken from papers of day ≥ d or with
+ * that many votes: two index ranges. Exact, not an estimate: the same papers in the same
+ * order. Undefined (score everything, as before) when the newest do not fill the page: a
+ * filter few recent papers meet, or a deep page.
+ */
+async function trendingBound(db: Db, filter: PaperFilter, page: PageSpec): Promise<RawBuilder<boolean> | undefined> {
+  const recent = applyFilter(papersQuery(db), filter)
+    .select(['p.id', TRENDING_DAY.as('day'), TRENDING_SCORE.as('score')])
+    .orderBy(sql`${TRENDING_DAY} desc`)
+    .orderBy('p.id', 'desc')
+    .limit(TRENDING_RECENT);
+  const after = page.after ? sql`where (r.score, r.id) < (${page.after.value}::float8, ${page.after.id}::int)` : sql``;
+  const top = sql`select r.score from recent r ${after} order by r.score desc, r.id desc limit ${page.limit}`;
+  // A relative slack of 1e-9 keeps float rounding from dropping a paper that ties exactly.
+  const { rows } = await sql<{ day: string | null; votes: number | null }>`
+    with recent as (${recent}), top as (${top})
+    select (select min(day) from recent) as day,
+      case when count(*) < ${page.limit} then null
+        else min(score) * power((greatest(current_date - (select min(day) from recent), 0) + 2)::float8, 1.5) * (1 - 1e-9)
+      end as votes
+    from top`.execute(db);
+  const bound = rows[0];
+  if (!bound || bound.day === null || bound.votes === null) return undefined;
+  return sql<boolean>`(${TRENDING_DAY} >= ${bound.day}::date or ${TRENDING_VOTES} >= ${bound.votes}::float8)`;
+}
+
 export interface PaperOrder {
   field: PaperOrderField;
   direction: 'asc' | 'desc';
@@ -220,7 +258,12 @@ export async function findPaperPages(
   page: PageSpec,
 ): Promise<Paper[][]> {
   if (scope === 'all') {
+    const bound =
+      page.order.field === 'trending' && page.order.direction === 'desc' && !page.inverted && !page.before
+        ? await trendingBound(db, filter, page)
+        : undefined;
     const rows = await applyPage(applyFilter(papersQuery(db), filter), page)
+      .$if(bound !== undefined, (q) => q.where(bound as RawBuilder<boolean>))
       .select(PAPER_COLUMNS)
       .$if(page.order.field === 'trending', (q) => q.select(TRENDING_SCORE.as('trending_score')))
       .execute();
