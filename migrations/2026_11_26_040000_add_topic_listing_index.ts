@@ -35,21 +35,22 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One function for inserts, deletes and updates: per topic it adds the new rows and
   // subtracts the old ones. A statement names only the transition tables its event has, and
   // PL/pgSQL plans a statement when it first runs, so each branch touches only its own.
-  // The topic rows are locked in id order first: two transactions adding papers to the same
-  // topics then wait for each other instead of deadlocking.
+  // Deadlocks: a transaction that re-tags a paper deletes rows of some topics, then inserts
+  // rows of others, so two such transactions would lock topic rows in different orders. Each
+  // call therefore locks every topic row, in id order, before counting (a no-op for the rows
+  // it holds already): the first paper_topics write of a transaction takes them all at once,
+  // and writers of paper topics queue instead of deadlocking. FOR NO KEY UPDATE leaves the
+  // foreign-key checks of other inserts (FOR KEY SHARE) unblocked.
   await sql`create function paper_topics_count() returns trigger language plpgsql as $$
     begin
+      perform 1 from topics order by id for no key update;
       if tg_op = 'INSERT' then
-        perform 1 from topics where id in (select topic_id from new_rows) order by id for update;
         update topics t set paper_count = t.paper_count + d.n
         from (select topic_id, count(*)::int as n from new_rows group by topic_id) d where t.id = d.topic_id;
       elsif tg_op = 'DELETE' then
-        perform 1 from topics where id in (select topic_id from old_rows) order by id for update;
         update topics t set paper_count = t.paper_count - d.n
         from (select topic_id, count(*)::int as n from old_rows group by topic_id) d where t.id = d.topic_id;
       else
-        perform 1 from topics where id in (select topic_id from new_rows union select topic_id from old_rows)
-        order by id for update;
         update topics t set paper_count = t.paper_count + d.n
         from (select topic_id, sum(n)::int as n from (
                 select topic_id, 1 as n from new_rows union all select topic_id, -1 from old_rows) u

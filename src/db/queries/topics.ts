@@ -164,6 +164,10 @@ export async function updateTopic(
   changes: { name?: string | undefined; description?: string | undefined },
 ): Promise<TopicRow | undefined> {
   const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+  // Writers of paper topics lock every topic row in id order (the paper_count trigger,
+  // migration 040000); taking them the same way before touching one keeps this transaction,
+  // which re-tags papers next, from deadlocking with them.
+  await sql`select 1 from topics order by id for no key update`.execute(db);
   return db
     .updateTable('topics')
     .set({ ...set, updated_at: sql`now()` })
