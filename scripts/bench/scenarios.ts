@@ -3,6 +3,8 @@
 // (building the whole JSON response inside PostgreSQL). The limit's responses must equal
 // papergraph's, which the benchmark checks before it measures anything.
 
+import { parseGlobalId } from '../../src/schema/global-id.ts';
+
 export const SCENARIOS = ['feed', 'nested', 'search', 'byId', 'count', 'topicPage', 'paperPage', 'trending'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -184,7 +186,7 @@ export function limitStatement(operationName: string, v: Record<string, unknown>
             'organization', (select json_build_object('name', o.name) from organizations o where o.id = p.organization_id),
             'topics', ${TOPICS_OF('p')})
           from papers p where p.id = $1))`),
-        values: [Number(Buffer.from(String(v.id), 'base64url').toString().split(':')[1])],
+        values: [parseGlobalId(String(v.id), 'Paper')],
       };
     case 'Count':
       return {

@@ -28,6 +28,9 @@ export const PAPER_COLUMNS = [
 
 export const PAPER_TEXT_COLUMNS = ['p.abstract', 'p.ai_summary', 'p.keywords'] as const;
 
+/** A paper loaded on its own (by id or arXiv id): everything it is served with. */
+const PAPER_FULL_COLUMNS = [...PAPER_COLUMNS, ...PAPER_TEXT_COLUMNS] as const;
+
 export type PaperTexts = Pick<PaperRow, 'id' | 'abstract' | 'ai_summary' | 'keywords'>;
 
 /**
@@ -364,7 +367,7 @@ export async function countPapers(
 /** Papers with these ids, in no particular order (the loader sorts). */
 export async function findPapersByIds(db: Db, ids: readonly number[]): Promise<Paper[]> {
   return (await papersQuery(db)
-    .select([...PAPER_COLUMNS, ...PAPER_TEXT_COLUMNS])
+    .select(PAPER_FULL_COLUMNS)
     .where('p.id', '=', sql<number>`any(${[...ids]}::int[])`)
     .execute()) as Paper[];
 }
@@ -392,10 +395,9 @@ export async function withTexts(db: Db, papers: readonly Paper[]): Promise<(Pape
 
 /** The paper with this arXiv id, or undefined. */
 export async function findPaperByArxivId(db: Db, arxivId: string): Promise<Paper | undefined> {
-  return (await papersQuery(db)
-    .select([...PAPER_COLUMNS, ...PAPER_TEXT_COLUMNS])
-    .where('p.arxiv_id', '=', arxivId)
-    .executeTakeFirst()) as Paper | undefined;
+  return (await papersQuery(db).select(PAPER_FULL_COLUMNS).where('p.arxiv_id', '=', arxivId).executeTakeFirst()) as
+    | Paper
+    | undefined;
 }
 
 /** The columns an import writes. */
