@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { collapse } from './daily-page.ts';
-import { ARXIV_ID, type PaperRecord } from './record.ts';
+import { ARXIV_ID, normalizeArxivId, type PaperRecord } from './record.ts';
 
 /** One entry of the input: its JSON value, or why it could not be read. */
 export interface RawEntry {
@@ -105,7 +105,7 @@ function githubRepo(value: unknown): string | null {
 export function toPaperRecord(value: unknown, line: number): PaperRecord {
   if (!isObject(value)) throw new BadRecord('an entry must be a JSON object');
   const paper = isObject(value.paper) ? value.paper : value;
-  const id = typeof paper.id === 'string' ? paper.id.trim() : '';
+  const id = typeof paper.id === 'string' ? normalizeArxivId(paper.id) : '';
   if (id === '') throw new BadRecord('the record has no paper.id (arXiv id)');
   if (!ARXIV_ID.test(id)) throw new BadRecord(`paper.id ${JSON.stringify(id.slice(0, 40))} is not an arXiv id`);
   const title = text(paper.title ?? value.title, 'paper.title');

@@ -158,6 +158,17 @@ describe('the Daily Papers API format', () => {
     expect(await t.db.selectFrom('papers').where('arxiv_id', '=', '2506.00001').select('id').execute()).toHaveLength(1);
   });
 
+  it('a versioned arXiv id is the same paper as the bare one', async () => {
+    const bare = apiEntry({ paper: { id: '2507.00001' } });
+    const versioned = apiEntry({ paper: { id: ' 2507.00001v3', upvotes: 40 }, _file_date: '2025-02-01' });
+    expect(await importFile(t.db, writeJsonl(file('bare.jsonl'), [bare]))).toMatchObject({ created: 1 });
+    expect(await importFile(t.db, writeJsonl(file('versioned.jsonl'), [versioned]))).toMatchObject({
+      created: 0,
+      updated: 1,
+    });
+    expect(await paperByArxiv('2507.00001')).toMatchObject({ upvotes: 40 });
+  });
+
   it('merges an API record into the page-text paper of the same (normalized) title', async () => {
     await importFile(t.db, SAMPLE_FILE);
     const before = await countRows(t.db, 'papers');
