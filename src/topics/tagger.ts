@@ -78,9 +78,10 @@ export const MIN_SCORE = 0.45;
 /**
  * Relative floor: a further topic must have at least this share of the best topic's raw evidence. Abstracts
  * mention many neighbouring topics in passing; this drops those far below the main one without cutting genuine
- * secondary topics (papers typically have 2 or 3).
+ * secondary topics (papers typically have 2 or 3). Chosen on four labelled sets of API records: from 0.2 to 0.3
+ * precision rose more than recall fell (micro-F1 +0.01), and beyond 0.35 recall fell faster.
  */
-export const RELATIVE_THRESHOLD = 0.2;
+export const RELATIVE_THRESHOLD = 0.3;
 /** At most this many topics per paper: beyond four, the extra tags of a coarse taxonomy are mostly noise. */
 export const MAX_TOPICS = 4;
 
