@@ -5,7 +5,17 @@
 
 import { parseGlobalId } from '../../src/schema/global-id.ts';
 
-export const SCENARIOS = ['feed', 'nested', 'search', 'byId', 'count', 'topicPage', 'paperPage', 'trending'] as const;
+export const SCENARIOS = [
+  'feed',
+  'nested',
+  'search',
+  'byId',
+  'count',
+  'topicPage',
+  'paperPage',
+  'trending',
+  'floor',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Ten leaf topics of the default taxonomy, for the nested scenario. */
@@ -61,6 +71,9 @@ export const DOCUMENTS: Record<Scenario, string> = {
   trending: `query Trending {
   papers(first: 20, orderBy: { field: TRENDING, direction: DESC }) { nodes { id title upvotes trendingScore } }
 }`,
+  // No resolver, no SQL: what the HTTP and GraphQL pipeline costs on its own, the ceiling of
+  // any request through it.
+  floor: 'query Floor { __typename }',
   paperPage: `query PaperPage($id: ID!) {
   paper(id: $id) {
     id title
@@ -79,6 +92,7 @@ export const OPERATION: Record<Scenario, string> = {
   topicPage: 'TopicPage',
   paperPage: 'PaperPage',
   trending: 'Trending',
+  floor: 'Floor',
 };
 
 /** Variables per scenario; `paperId` is a paper's global id picked from the loaded data. */
@@ -97,6 +111,7 @@ export function variablesFor(scenario: Scenario, paperId: string): Record<string
     case 'topicPage':
       return { slug: 'llm-agents' };
     case 'trending':
+    case 'floor':
       return {};
   }
 }
