@@ -2,9 +2,8 @@
 // For the real 7,876-record file and a generated file, it measures papergraph's import
 // (records/s, peak RSS) in a fresh database, and a plain COPY of the same rows into an
 // unindexed table in the same run: the practical limit. ADMIN_DATABASE_URL picks the server.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,9 +13,11 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { toPaperRecord } from '../src/import/hf-api.ts';
+import { runPapergraph } from './lib/child.ts';
+import { memoryMb } from './lib/proc-stats.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './lib/throwaway-db.ts';
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '1000000' } } });
-const adminUrl = process.env.ADMIN_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const REAL = path.resolve('../shared/data/hf-daily-papers.jsonl');
 if (!existsSync(REAL)) throw new Error(`${REAL} not found: the benchmark needs ../shared/data`);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'papergraph-bench-'));
@@ -25,42 +26,40 @@ spawnSync('npx', ['tsx', 'scripts/generate-papers.ts', '--records', values.recor
   stdio: 'inherit',
 });
 
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-const dbUrl = (name: string) => Object.assign(new URL(adminUrl), { pathname: `/${name}` }).href;
-
+// Throw-away databases, dropped at the end (also when a step fails).
+const databases: ThrowawayDatabase[] = [];
 async function freshDatabase(name: string) {
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  return dbUrl(name);
+  const db = await createThrowawayDatabase(name);
+  databases.push(db);
+  return db.url;
 }
 
 /** papergraph's import as its users run it (the CLI, in a child process): wall time and peak RSS. */
 async function papergraphImport(file: string) {
   const url = await freshDatabase('papergraph_bench_import');
-  const env = { ...process.env, DATABASE_URL: url };
+  const env = { DATABASE_URL: url };
   // Migrations and the taxonomy first, so that the timing is the import alone.
-  spawnSync('node', ['bin/papergraph.js', 'migrate'], { env, stdio: 'ignore' });
+  spawnSync('node', ['bin/papergraph.js', 'migrate'], { env: { ...process.env, ...env }, stdio: 'ignore' });
   const started = performance.now();
-  const child = spawn('node', ['bin/papergraph.js', 'import', file], { env, stdio: ['ignore', 'pipe', 'ignore'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
   // Peak RSS (VmHWM) read from /proc while the import runs: it only grows, so the last read is the peak.
-  let peakKb = 0;
+  let peakMb = 0;
+  let pid: number | undefined;
   const poll = setInterval(() => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
-    } catch {
-      // the process has just exited
-    }
+    const mb = pid === undefined ? Number.NaN : memoryMb(pid, 'VmHWM');
+    if (!Number.isNaN(mb)) peakMb = Math.max(peakMb, mb);
   }, 100);
-  const [code] = (await once(child, 'exit')) as [number];
-  clearInterval(poll);
-  if (code !== 0) throw new Error(`import of ${file} failed with exit code ${code}`);
-  return { seconds: (performance.now() - started) / 1000, summary: output.trim(), rssMb: Math.round(peakKb / 1024) };
+  let output: string;
+  try {
+    output = await runPapergraph(['import', file], env, {
+      stderr: 'ignore',
+      onStart: (childPid) => {
+        pid = childPid;
+      },
+    });
+  } finally {
+    clearInterval(poll);
+  }
+  return { seconds: (performance.now() - started) / 1000, summary: output.trim(), rssMb: Math.round(peakMb) };
 }
 
 /** The same rows, parsed the same way, COPYed into a table without indexes or generated columns. */
@@ -95,23 +94,24 @@ async function plainCopy(file: string) {
 }
 
 const results: string[] = [];
-for (const [label, file] of [
-  ['real (7,876 records)', REAL],
-  [`generated (${Number(values.records).toLocaleString('en')} records)`, generated],
-] as const) {
-  const copy = await plainCopy(file);
-  const ours = await papergraphImport(file);
-  const oursRate = copy.records / ours.seconds;
-  const copyRate = copy.records / copy.seconds;
-  console.log(`${label}: ${ours.summary}`);
-  results.push(
-    `| ${label} | ${Math.round(oursRate).toLocaleString('en')} | ${Math.round(copyRate).toLocaleString('en')} | ${(oursRate / copyRate).toFixed(2)} | ${ours.rssMb} MB |`,
-  );
+try {
+  for (const [label, file] of [
+    ['real (7,876 records)', REAL],
+    [`generated (${Number(values.records).toLocaleString('en')} records)`, generated],
+  ] as const) {
+    const copy = await plainCopy(file);
+    const ours = await papergraphImport(file);
+    const oursRate = copy.records / ours.seconds;
+    const copyRate = copy.records / copy.seconds;
+    console.log(`${label}: ${ours.summary}`);
+    results.push(
+      `| ${label} | ${Math.round(oursRate).toLocaleString('en')} | ${Math.round(copyRate).toLocaleString('en')} | ${(oursRate / copyRate).toFixed(2)} | ${ours.rssMb} MB |`,
+    );
+  }
+} finally {
+  for (const db of databases) await db.drop();
+  rmSync(tmp, { recursive: true, force: true });
 }
-await admin.query('drop database if exists papergraph_bench_import');
-await admin.query('drop database if exists papergraph_bench_copy');
-await admin.end();
-rmSync(tmp, { recursive: true, force: true });
 console.log('\n| input | papergraph import, records/s | plain COPY, records/s | ratio | peak RSS of the import |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const row of results) console.log(row);

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createDb } from '../src/db/database.ts';
-import { titleKeys } from '../src/db/queries/papers.ts';
+import { prepareDatabase, SAMPLE_FILE } from '../src/db/prepare.ts';
+import { titleKeys } from '../src/db/queries/paper-imports.ts';
 import { findTopicSlugsOfAllPapers } from '../src/db/queries/topics.ts';
 import { importFile } from '../src/import/import-file.ts';
-import { prepareDatabase, SAMPLE_FILE } from '../src/setup.ts';
 import { scoreTagging, type TopicSet } from '../src/topics/evaluation.ts';
 
 interface Label {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Db } from './db/database.ts';
 import { type ApiKeyRow, type ApiScope, findApiKeyByHash, insertApiKey } from './db/queries/api-keys.ts';
 
@@ -23,13 +24,26 @@ export async function createApiKey(db: Db, name: string, scopes: ApiScope[]): Pr
 
 export type AuthResult = { viewer: Viewer | null } | { error: string };
 
-/** Reads `Authorization: Bearer <key>`; no header is a public reader, a bad or revoked key an error. */
-export async function authenticate(db: Db, authorization: string | null): Promise<AuthResult> {
-  if (!authorization) return { viewer: null };
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match?.[1]) return { error: 'The Authorization header must be "Bearer <api key>".' };
-  const row = await findApiKeyByHash(db, hashKey(match[1]));
-  if (!row) return { error: 'The API key is not valid.' };
-  if (row.revoked_at) return { error: 'The API key has been revoked.' };
-  return { viewer: { keyId: row.id, scopes: row.scopes } };
+/**
+ * Reads `Authorization: Bearer <key>`: no header is a public reader, a bad or revoked key an
+ * error. Keys known to fail are remembered: unknown ones (a key is 256 random bits: one nobody
+ * was given never becomes valid) and revoked ones (revocation is final), so that a client
+ * sending fake keys costs no database lookup each. Valid keys are looked up every time, so a
+ * revocation takes effect at once.
+ */
+export function createAuthenticator(db: Db): (authorization: string | null) => Promise<AuthResult> {
+  const failing = new LRUCache<string, string>({ max: 10_000 });
+  return async (authorization) => {
+    if (!authorization) return { viewer: null };
+    const match = /^Bearer\s+(\S{1,200})\s*$/i.exec(authorization);
+    if (!match?.[1]) return { error: 'The Authorization header must be "Bearer <api key>".' };
+    const hash = hashKey(match[1]);
+    const known = failing.get(hash);
+    if (known) return { error: known };
+    const row = await findApiKeyByHash(db, hash);
+    if (row && !row.revoked_at) return { viewer: { keyId: row.id, scopes: row.scopes } };
+    const error = row ? 'The API key has been revoked.' : 'The API key is not valid.';
+    failing.set(hash, error);
+    return { error };
+  };
 }

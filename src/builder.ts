@@ -5,7 +5,10 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from './context.ts';
 import { AppError, ForbiddenError } from './errors.ts';
+import { oneEach } from './schema/costs.ts';
 import { decodeGlobalId, encodeGlobalId } from './schema/global-id.ts';
+import { badUserInput } from './schema/graphql-errors.ts';
+import { PAGE_SIZE } from './schema/pagination.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -55,12 +58,19 @@ export const builder = new SchemaBuilder<{
     afterArgOptions: { description: 'Return objects after this cursor (an `endCursor` or edge `cursor`).' },
     beforeArgOptions: { description: 'Return objects before this cursor (a `startCursor` or edge `cursor`).' },
     nodeQueryOptions: {
-      description: 'Any object by its global ID (Paper, Topic or Organization); null when none has that ID.',
+      description: 'Any object by its global ID (Paper, Topic, Author or Organization); null when none has that ID.',
       args: { id: { description: 'A global ID, as returned in an `id` field.' } },
     },
     nodesQueryOptions: {
-      description: 'Objects by their global IDs, in the same order; null for each ID that matches nothing.',
+      description: `Objects by their global IDs (at most ${PAGE_SIZE.max}), in the same order; null for each ID that matches nothing.`,
       args: { ids: { description: 'Global IDs, as returned in `id` fields.' } },
+      ...oneEach('ids'),
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        if (args.ids.length > PAGE_SIZE.max) {
+          throw badUserInput(`\`ids\` takes at most ${PAGE_SIZE.max} ids, got ${args.ids.length}.`, 'ids');
+        }
+        return resolveNodes(args.ids);
+      },
     },
     nodeTypeOptions: { description: 'An object with a globally unique, opaque ID, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page sits in its list, for cursor pagination.' },

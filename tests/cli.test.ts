@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { preparedDataDir } from './helpers/db.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/papergraph.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'papergraph-cli-'));
+// Most commands run on a database that is already migrated, as an operator's is.
+beforeAll(() => preparedDataDir(path.join(tmp, 'db')));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the papergraph command on its own embedded database; returns code and output. */
@@ -36,9 +39,25 @@ describe('the papergraph command', () => {
     expect(stderr).toContain('PORT="abc": must be a number');
   });
 
-  it('migrates, then imports a page, reporting skipped blocks by line, idempotently', async () => {
-    expect((await papergraph(['migrate'])).stdout).toMatch(/Applied: .*create_core_tables/);
-    expect((await papergraph(['migrate'])).stdout).toContain('Nothing to do.');
+  it('ends every bad argument with exit code 2, as the help says', async () => {
+    for (const args of [
+      ['no-such-command'],
+      ['import', '--format', 'bogus', 'x.jsonl'],
+      ['sync', '--since', '2026-13-01'],
+    ]) {
+      const { code, stderr } = await papergraph(args);
+      expect({ args, code }).toEqual({ args, code: 2 });
+      expect(stderr).toMatch(/^error: /);
+    }
+  });
+
+  it('migrates an empty database, then has nothing to do', { timeout: 120_000 }, async () => {
+    const env = { DATA_DIR: path.join(tmp, 'empty') };
+    expect((await papergraph(['migrate'], env)).stdout).toMatch(/Applied: .*create_core_tables/);
+    expect((await papergraph(['migrate'], env)).stdout).toContain('Nothing to do.');
+  });
+
+  it('imports a page, reporting skipped blocks by line, idempotently', async () => {
     const page = path.join(tmp, 'page.txt');
     writeFileSync(
       page,
@@ -57,10 +76,12 @@ describe('the papergraph command', () => {
       ].join('\n'),
     );
     const first = await papergraph(['import', page]);
-    expect(first.code).toBe(0);
+    // A run that skipped records says so in its exit code, unless told to accept that.
+    expect(first.code).toBe(3);
     expect(first.stderr).toContain(`${page}:8: skipped: paper "Second Paper Without Abstract" has no abstract`);
     expect(first.stdout).toContain('read 2, created 1, updated 0, unchanged 0, skipped 1');
-    const again = await papergraph(['import', page]);
+    const again = await papergraph(['import', '--allow-skipped', page]);
+    expect(again.code).toBe(0);
     expect(again.stdout).toContain('read 2, created 0, updated 0, unchanged 1, skipped 1');
   });
 
@@ -68,6 +89,7 @@ describe('the papergraph command', () => {
     const { code, stderr } = await papergraph(['import', path.join(tmp, 'nope.txt')]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/import failed: .*nope\.txt/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('rejects a bad --featured-on date', async () => {

@@ -30,6 +30,9 @@ describe('docker-compose.yml', () => {
     expect(app.depends_on.redis?.condition).toBe('service_healthy');
     expect(new URL(app.environment.REDIS_URL ?? '').hostname).toBe('redis');
     expect(compose.services.redis).toBeDefined();
+    expect((compose.services.app as { healthcheck?: { test: string[] } }).healthcheck?.test.join(' ')).toContain(
+      '/ready',
+    );
   });
 
   it("gives the app only settings it knows, valid ones, pointing at the db service's credentials", () => {
@@ -50,7 +53,16 @@ describe('docker-compose.yml', () => {
       engines: { node: string };
     };
     expect(dockerfile).toContain(`CMD ${JSON.stringify(pkg.scripts.start.split(' '))}`.replace(/,/g, ', '));
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    // Every stage on a supported LTS; the last one runs unprivileged with its database in a volume.
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(froms.length).toBeGreaterThan(0);
+    for (const from of froms) expect(from).toMatch(/^node:(22|24)-/);
     expect(dockerfile).toContain(`EXPOSE ${loadConfig({}).port}`);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/\bHOST=0\.0\.0\.0\b/);
+    expect(runtime).toMatch(/\bDATA_DIR=\/data\b/);
+    expect(runtime).toContain('VOLUME ["/data"]');
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\/ready/ms);
   });
 });

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/auth.ts';
 import { loadConfig } from '../src/config.ts';
 import { createDb, type Db } from '../src/db/database.ts';
+import { prepareDatabase } from '../src/db/prepare.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
-import { prepareDatabase } from '../src/setup.ts';
+import { gql as request } from './helpers/gql.ts';
 import { createServerDatabase } from './helpers/server-db.ts';
 
 // Whole servers on real PostgreSQL (and Redis): run with TEST_DATABASE_URL, as CI does.
@@ -77,22 +78,8 @@ async function serveProcess(env: Record<string, string>): Promise<string> {
 }
 
 async function gql(url: string, query: string, variables?: Record<string, unknown>, key?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as {
-      data?: Record<string, unknown>;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    },
-  };
+  const { status, headers: _headers, ...body } = await request(url, query, variables, { key });
+  return { status, body };
 }
 
 describe.runIf(enabled)('on PostgreSQL', () => {

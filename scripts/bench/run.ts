@@ -9,15 +9,17 @@
 // Before measuring, every server's responses are checked against the limit's. Printed per
 // scenario and server: requests/s, p50/p99 latency, SQL statements per request, server and
 // PostgreSQL CPU per request, peak RSS, and requests/s as a ratio to the limit.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { encodeGlobalId } from '../../src/schema/global-id.ts';
+import { type ServerProcess, startServer, stopServer } from '../lib/child.ts';
+import { cpuMs, memoryMb, postgresCpu, postgresCpuSince } from '../lib/proc-stats.ts';
+import { ADMIN_URL, databaseUrl as urlOf } from '../lib/throwaway-db.ts';
 import { limitStatement, OPERATION, requestBody, SCENARIOS, type Scenario, variablesFor } from './scenarios.ts';
 
 const { values: args } = parseArgs({
@@ -42,9 +44,8 @@ if (!Number.isSafeInteger(PAPERS) || PAPERS < 1000) throw new Error('--papers mu
 type ServerName = 'papergraph' | 'naive' | 'limit';
 // Not 5060/5061: fetch refuses those (SIP) as "bad ports".
 const PORTS: Record<ServerName, number> = { limit: 5180, papergraph: 5181, naive: 5182 };
-const adminUrl = process.env.ADMIN_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const dbName = `papergraph_bench_${PAPERS}`;
-const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).href;
+const databaseUrl = urlOf(dbName);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'papergraph-bench-'));
 const INSTRUMENT = path.resolve('scripts/bench/instrument.cjs');
 
@@ -55,7 +56,7 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv = {}) {
 
 /** The database of this size, built once: generate the file, migrate, import with the CLI. */
 async function ensureDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   const exists = (await admin.query('select 1 from pg_database where datname = $1', [dbName])).rowCount === 1;
   let complete = false;
@@ -88,84 +89,38 @@ async function ensureDatabase(): Promise<void> {
   await admin.end();
 }
 
-/** CPU time (ms) a process has used, from /proc: user + system clock ticks. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time of every PostgreSQL process on the machine (the server runs here), by pid. */
-function postgresCpu(): Map<number, number> {
-  const byPid = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres'))
-        byPid.set(Number(entry), cpuMs(Number(entry)));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return byPid;
-}
-
-/** PostgreSQL CPU used since `before`: processes that exited meanwhile (autovacuum workers) drop out. */
-function postgresCpuSince(before: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
-  return total;
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
 interface Started {
-  child: ChildProcess;
-  url: string;
+  server: ServerProcess;
   statementsFile: string;
 }
 
-async function startServer(name: ServerName): Promise<Started> {
-  const port = PORTS[name];
+/** A server, by name, with the statement counter of instrument.cjs; ready once it answers a query. */
+async function startBenchServer(name: ServerName): Promise<Started> {
   const statementsFile = path.join(tmp, `${name}.statements`);
-  const env = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    SAMPLE_DATA: 'off',
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-    BENCH_STATEMENTS_FILE: statementsFile,
-    BENCH_NO_BATCHING: name === 'naive' ? '1' : '0',
-  };
-  const argv =
-    name === 'limit'
-      ? ['--require', INSTRUMENT, '--import', 'tsx', 'scripts/bench/limit-server.ts']
-      : ['--require', INSTRUMENT, 'bin/papergraph.js', 'serve'];
-  const child = spawn('node', argv, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}/graphql`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} server exited with ${child.exitCode}`);
-    try {
-      await post(url, requestBody('count', ''));
-      return { child, url, statementsFile };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`${name} server did not start`);
-}
-
-async function stopServer(server: Started) {
-  server.child.kill('SIGTERM');
-  if (server.child.exitCode === null) await once(server.child, 'exit');
+  const server = await startServer({
+    name: `${name} server`,
+    args:
+      name === 'limit'
+        ? ['--require', INSTRUMENT, '--import', 'tsx', 'scripts/bench/limit-server.ts']
+        : ['--require', INSTRUMENT, 'bin/papergraph.js', 'serve'],
+    env: {
+      DATABASE_URL: databaseUrl,
+      PORT: String(PORTS[name]),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SAMPLE_DATA: 'off',
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+      BENCH_STATEMENTS_FILE: statementsFile,
+      BENCH_NO_BATCHING: name === 'naive' ? '1' : '0',
+    },
+    port: PORTS[name],
+    ready: async (origin) => {
+      await post(`${origin}/graphql`, requestBody('count', ''));
+      return true;
+    },
+    timeoutMs: 30_000,
+  });
+  return { server, statementsFile };
 }
 
 async function post(url: string, body: string): Promise<unknown> {
@@ -180,7 +135,7 @@ async function post(url: string, body: string): Promise<unknown> {
 
 async function statementsSoFar(server: Started): Promise<number> {
   rmSync(server.statementsFile, { force: true });
-  server.child.kill('SIGUSR2');
+  process.kill(server.server.pid, 'SIGUSR2');
   for (let i = 0; i < 100 && !existsSync(server.statementsFile); i++) await new Promise((r) => setTimeout(r, 20));
   return Number(readFileSync(server.statementsFile, 'utf8'));
 }
@@ -219,7 +174,8 @@ const reference = new Map<Scenario, string>();
 const cells: Cell[] = [];
 const order: ServerName[] = ['limit', ...servers.filter((s) => s !== 'limit')];
 for (const name of order) {
-  const server = await startServer(name);
+  const started = await startBenchServer(name);
+  const { server } = started;
   try {
     for (const scenario of scenarios) {
       // The limit has hand-written SQL for the five core scenarios only.
@@ -237,9 +193,9 @@ for (const name of order) {
       // Requests of the previous scenario's load may still be finishing: let them, so that
       // their statements are not counted here.
       await new Promise((r) => setTimeout(r, 500));
-      const before = await statementsSoFar(server);
+      const before = await statementsSoFar(started);
       for (let i = 0; i < 10; i++) await post(server.url, body);
-      const statements = ((await statementsSoFar(server)) - before) / 10;
+      const statements = ((await statementsSoFar(started)) - before) / 10;
 
       const load = (seconds: number) =>
         autocannon({
@@ -251,7 +207,7 @@ for (const name of order) {
           duration: seconds,
         });
       await load(WARMUP);
-      const serverCpu0 = cpuMs(server.child.pid as number);
+      const serverCpu0 = cpuMs(server.pid);
       const pgCpu0 = postgresCpu();
       const result = await load(DURATION);
       const requests = result.requests.total;
@@ -262,9 +218,9 @@ for (const name of order) {
         p50: result.latency.p50,
         p99: result.latency.p99,
         statements,
-        serverCpu: (cpuMs(server.child.pid as number) - serverCpu0) / requests,
+        serverCpu: (cpuMs(server.pid) - serverCpu0) / requests,
         pgCpu: postgresCpuSince(pgCpu0) / requests,
-        rssMb: peakRssMb(server.child.pid as number),
+        rssMb: Math.round(memoryMb(server.pid, 'VmHWM')),
         errors: result.errors + result.non2xx,
       };
       cells.push(cell);

@@ -1,8 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Kysely } from 'kysely';
-import { FileMigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
+import { type Kysely, type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -19,14 +18,28 @@ function migrator<T>(db: Kysely<T>, options: MigrateOptions): Migrator {
   return new Migrator({
     db: db as unknown as Kysely<unknown>,
     ...(options.schema ? { migrationTableSchema: options.schema } : {}),
-    provider: new FileMigrationProvider({
-      fs,
-      path,
-      migrationFolder: MIGRATIONS_DIR,
-      // Without this hook, .ts migrations fail to load under vitest on Node 20.
-      import: (p: string) => import(pathToFileURL(p).href),
-    }),
+    provider: folderProvider(MIGRATIONS_DIR),
   });
+}
+
+/**
+ * The migrations of a folder: its .ts files, or the .js files of a build. Imported from here
+ * rather than from inside Kysely's FileMigrationProvider, where .ts migrations fail to load
+ * under vitest on Node 20 (and which Kysely 0.28 cannot be given an import function for).
+ */
+function folderProvider(folder: string): MigrationProvider {
+  return {
+    async getMigrations() {
+      const migrations: Record<string, Migration> = {};
+      for (const file of (await fs.readdir(folder)).sort()) {
+        if (!/\.(ts|js)$/.test(file) || file.endsWith('.d.ts')) continue;
+        migrations[file.replace(/\.(ts|js)$/, '')] = (await import(
+          pathToFileURL(path.join(folder, file)).href
+        )) as Migration;
+      }
+      return migrations;
+    },
+  };
 }
 
 /** Brings the schema up to date; Kysely's lock makes concurrent callers safe. Returns the names applied. */

@@ -77,6 +77,48 @@ export interface PaperVotes {
   paper_id: number;
 }
 
+export interface SyncDays {
+  completed_at: Timestamp | null;
+  created: Generated<number>;
+  day: string;
+  error: string | null;
+  failed_at: Timestamp | null;
+  pages: Generated<number>;
+  records: Generated<number>;
+  run_id: number | null;
+  skipped: Generated<number>;
+  updated: Generated<number>;
+}
+
+export interface SyncPages {
+  day: string;
+  entries: number;
+  etag: string | null;
+  last_modified: string | null;
+  page: number;
+}
+
+export interface SyncRuns {
+  catch_up: boolean;
+  days_done: Generated<number>;
+  days_failed: Generated<number>;
+  days_planned: Generated<number>;
+  error: string | null;
+  finished_at: Timestamp | null;
+  first_day: string;
+  host: string | null;
+  id: Generated<number>;
+  last_day: string;
+  papers_added: Generated<number>;
+  papers_updated: Generated<number>;
+  pid: number | null;
+  records_skipped: Generated<number>;
+  requests: Generated<number>;
+  resumes_from: Timestamp;
+  started_at: Generated<Timestamp>;
+  status: Generated<string>;
+}
+
 export interface TopicRules {
   id: Generated<number>;
   pattern: string;
@@ -104,6 +146,9 @@ export interface DB {
   paper_topics: PaperTopics;
   paper_votes: PaperVotes;
   papers: Papers;
+  sync_days: SyncDays;
+  sync_pages: SyncPages;
+  sync_runs: SyncRuns;
   topic_rules: TopicRules;
   topics: Topics;
 }

@@ -5,5 +5,6 @@ import type { DB, Organizations, Papers, Topics } from './types.generated.ts';
 
 export type { DB };
 export type PaperRow = Selectable<Papers>;
-export type TopicRow = Selectable<Topics>;
+/** A topic as the API reads it: its timestamps are not exposed, so they are not read (or parsed). */
+export type TopicRow = Omit<Selectable<Topics>, 'created_at' | 'updated_at'>;
 export type OrganizationRow = Selectable<Organizations>;

@@ -1,6 +1,7 @@
 // Parser for the text of a Hugging Face "Daily Papers" page as a person copies it from the
-// browser (the layout is described in README.md, "Importing data"). Pure: text in, records
+// browser (the layout is described in docs/importing.md). Pure: text in, records
 // and problems out; nothing here touches the database.
+import { cleanGithubRepo, cleanUrl, collapseText, textProblem, ValueProblem } from '../paper-values.ts';
 import type { ImportProblem, PaperRecord } from './record.ts';
 
 const HEADER_LINES = new Set([
@@ -31,10 +32,18 @@ interface Line {
   text: string;
 }
 
-/** True when the text looks like a copied Daily Papers page rather than JSON. */
-export function looksLikeDailyPage(head: string): boolean {
-  const first = head.trimStart();
-  return first !== '' && !first.startsWith('{') && !first.startsWith('[');
+/**
+ * True when the text starts like a copied Daily Papers page: its header ("Daily Papers" among
+ * the page's first lines). Without it, a text file of any kind would read as papers (every
+ * two lines a title and an abstract).
+ */
+export function hasPageHeader(head: string): boolean {
+  const firstLines = head
+    .split(/\r?\n/, 12)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(0, 6);
+  return firstLines.includes('Daily Papers');
 }
 
 export function parseDailyPage(text: string, source = 'input'): DailyPageResult {
@@ -67,8 +76,14 @@ export function parseDailyPage(text: string, source = 'input'): DailyPageResult 
       continue;
     }
     const { title, abstract, authors, organization, date } = block;
-    if (title.length > 1000) {
-      problem(`title is ${title.length} characters long: the line is probably an abstract without its title`);
+    const titleProblem = textProblem(title, 'title');
+    if (titleProblem) {
+      problem(`the title ${titleProblem}: the line is probably an abstract without its title`);
+      continue;
+    }
+    const abstractProblem = textProblem(abstract, 'abstract');
+    if (abstractProblem) {
+      problem(`the abstract ${abstractProblem}`);
       continue;
     }
     const record: PaperRecord = {
@@ -160,7 +175,14 @@ function readBlock(lines: Line[], i: number): Block {
       skipMeta(lines, j),
     );
   }
-  return { next: j, title: collapse(title.text), abstract: collapse(abstract.text), authors, organization, date };
+  return {
+    next: j,
+    title: collapseText(title.text),
+    abstract: collapseText(abstract.text),
+    authors,
+    organization,
+    date,
+  };
 }
 
 function skipMeta(lines: Line[], j: number): number {
@@ -175,9 +197,14 @@ function toIsoDate(year: number, month: number, day: number): string | null {
   return d.toISOString().slice(0, 10);
 }
 
-/** Whitespace runs to one space, trimmed; NUL characters (which PostgreSQL text cannot hold) dropped. */
-export function collapse(text: string): string {
-  return text.replaceAll('\0', '').replace(/\s+/g, ' ').trim();
+/** A link if the rule of its kind accepts it, else null (a malformed link is no reason to lose a paper). */
+function linkOrNull(raw: string, clean: (url: string) => string): string | null {
+  try {
+    return clean(raw);
+  } catch (error) {
+    if (error instanceof ValueProblem) return null;
+    throw error;
+  }
 }
 
 /** The first GitHub repository and the first other project link mentioned in an abstract. */
@@ -186,18 +213,12 @@ export function extractLinks(abstract: string): { githubUrl: string | null; proj
   let projectUrl: string | null = null;
   for (const match of abstract.matchAll(URL_PATTERN)) {
     const raw = match[0].replace(/[.,;:!?]+$/, '');
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      continue;
-    }
-    const host = url.hostname.toLowerCase();
+    if (!URL.canParse(raw)) continue;
+    const host = new URL(raw).hostname.toLowerCase();
     if (host === 'github.com' || host === 'www.github.com') {
-      const [owner, repo] = url.pathname.split('/').filter(Boolean);
-      if (githubUrl === null && owner && repo) githubUrl = `https://github.com/${owner}/${repo.replace(/\.git$/, '')}`;
+      githubUrl ??= linkOrNull(raw, cleanGithubRepo);
     } else if (projectUrl === null && !NOT_PROJECT_HOSTS.test(host)) {
-      projectUrl = raw;
+      projectUrl = linkOrNull(raw, cleanUrl);
     }
   }
   return { githubUrl, projectUrl };

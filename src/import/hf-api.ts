@@ -5,8 +5,19 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { collapse } from './daily-page.ts';
-import { ARXIV_ID, normalizeArxivId, type PaperRecord } from './record.ts';
+import {
+  cleanArxivId,
+  cleanAuthorNames,
+  cleanDate,
+  cleanGithubRepo,
+  cleanKeywords,
+  cleanText,
+  cleanTitle,
+  cleanUrl,
+  type TextKind,
+  ValueProblem,
+} from '../paper-values.ts';
+import type { PaperRecord } from './record.ts';
 
 /** One entry of the input: its JSON value, or why it could not be read. */
 export interface RawEntry {
@@ -52,11 +63,21 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 
 class BadRecord extends Error {}
 
-function text(value: unknown, field: string): string | null {
+/** The value's rule, with the field named in the problem (`paper.title is 1,200 bytes long…`). */
+function checked<T>(field: string, clean: () => T): T {
+  try {
+    return clean();
+  } catch (error) {
+    if (error instanceof ValueProblem) throw new BadRecord(`${field} ${error.message}`);
+    throw error;
+  }
+}
+
+function text(value: unknown, field: string, kind: TextKind): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new BadRecord(`${field} must be a string`);
-  const collapsed = collapse(value);
-  return collapsed === '' ? null : collapsed;
+  const cleaned = checked(field, () => cleanText(value, kind));
+  return cleaned === '' ? null : cleaned;
 }
 
 function count(value: unknown, field: string): number | null {
@@ -69,79 +90,64 @@ function count(value: unknown, field: string): number | null {
 
 function date(value: unknown, field: string): string | null {
   if (value === undefined || value === null || value === '') return null;
-  const match = typeof value === 'string' ? ISO_DATE.exec(value.trim()) : null;
-  const day = match?.[1];
-  if (
-    !day ||
-    Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ||
-    new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day
-  ) {
-    throw new BadRecord(`${field} is not a date: ${JSON.stringify(value)}`);
-  }
-  return day;
+  const day = typeof value === 'string' ? ISO_DATE.exec(value.trim())?.[1] : undefined;
+  if (!day) throw new BadRecord(`${field} is not a date: ${JSON.stringify(value).slice(0, 60)}`);
+  return checked(field, () => cleanDate(day));
 }
 
-function url(value: unknown, field: string): string | null {
-  const raw = text(value, field);
-  if (raw === null) return null;
+/** A link, normalized; a malformed one is dropped, not a reason to lose the paper. */
+function link(value: unknown, clean: (url: string) => string): string | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
   try {
-    const parsed = new URL(raw);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? raw : null;
-  } catch {
-    return null; // a malformed link is dropped, not a reason to lose the paper
+    return clean(value);
+  } catch (error) {
+    if (error instanceof ValueProblem) return null;
+    throw error;
   }
-}
-
-function githubRepo(value: unknown): string | null {
-  const raw = url(value, 'paper.githubRepo');
-  if (raw === null) return null;
-  const parsed = new URL(raw);
-  if (parsed.hostname !== 'github.com' && parsed.hostname !== 'www.github.com') return null;
-  const [owner, repo] = parsed.pathname.split('/').filter(Boolean);
-  return owner && repo ? `https://github.com/${owner}/${repo.replace(/\.git$/, '')}` : null;
 }
 
 /** Turns one API entry into a record, or throws with the reason it cannot be imported. */
 export function toPaperRecord(value: unknown, line: number): PaperRecord {
   if (!isObject(value)) throw new BadRecord('an entry must be a JSON object');
   const paper = isObject(value.paper) ? value.paper : value;
-  const id = typeof paper.id === 'string' ? normalizeArxivId(paper.id) : '';
-  if (id === '') throw new BadRecord('the record has no paper.id (arXiv id)');
-  if (!ARXIV_ID.test(id)) throw new BadRecord(`paper.id ${JSON.stringify(id.slice(0, 40))} is not an arXiv id`);
-  const title = text(paper.title ?? value.title, 'paper.title');
-  if (title === null) throw new BadRecord(`paper ${id} has no title`);
-  if (title.length > 2000) throw new BadRecord(`paper ${id}: title is ${title.length} characters long`);
+  if (typeof paper.id !== 'string' || paper.id.trim() === '')
+    throw new BadRecord('the record has no paper.id (arXiv id)');
+  const id = checked('paper.id', () => cleanArxivId(paper.id as string));
+  const rawTitle = paper.title ?? value.title;
+  if (rawTitle !== undefined && rawTitle !== null && typeof rawTitle !== 'string') {
+    throw new BadRecord('paper.title must be a string');
+  }
+  if (!rawTitle?.trim()) throw new BadRecord(`paper ${id} has no title`);
+  const title = checked('paper.title', () => cleanTitle(rawTitle));
 
   let authors: PaperRecord['authors'] = null;
   if (paper.authors !== undefined && paper.authors !== null) {
     if (!Array.isArray(paper.authors)) throw new BadRecord('paper.authors must be an array');
-    authors = paper.authors.flatMap((a) => {
-      const name = isObject(a) && typeof a.name === 'string' ? collapse(a.name) : '';
-      return name === '' ? [] : [{ name, hidden: isObject(a) && a.hidden === true }];
-    });
+    const named = paper.authors.flatMap((a) =>
+      isObject(a) && typeof a.name === 'string' && a.name.trim() !== ''
+        ? [{ name: a.name, hidden: a.hidden === true }]
+        : [],
+    );
+    const names = checked('paper.authors', () => cleanAuthorNames(named.map((a) => a.name)));
+    authors = named.map((a, i) => ({ name: names[i] ?? a.name, hidden: a.hidden }));
   }
   const keywords = Array.isArray(paper.ai_keywords)
-    ? [
-        ...new Set(
-          paper.ai_keywords
-            .filter((k): k is string => typeof k === 'string')
-            .map(collapse)
-            .filter(Boolean),
-        ),
-      ]
+    ? checked('paper.ai_keywords', () =>
+        cleanKeywords((paper.ai_keywords as unknown[]).filter((k): k is string => typeof k === 'string')),
+      )
     : null;
   const org = isObject(paper.organization)
     ? paper.organization
     : isObject(value.organization)
       ? value.organization
       : null;
-  const orgName = org ? text(org.name, 'organization.name') : null;
+  const orgName = org ? text(org.name, 'organization.name', 'organizationName') : null;
 
   return {
     line,
     arxivId: id,
     title,
-    abstract: text(paper.summary, 'paper.summary') ?? '',
+    abstract: text(paper.summary, 'paper.summary', 'abstract') ?? '',
     authorsCount: authors && authors.length > 0 ? authors.length : null,
     publishedAt: date(paper.publishedAt, 'paper.publishedAt'),
     // The day it was featured: the file's day, else when it was submitted to Daily Papers.
@@ -151,15 +157,18 @@ export function toPaperRecord(value: unknown, line: number): PaperRecord {
       date(value.publishedAt, 'publishedAt'),
     upvotes: count(paper.upvotes, 'paper.upvotes'),
     organization: orgName
-      ? { name: orgName, displayName: org ? text(org.fullname, 'organization.fullname') : null }
+      ? {
+          name: orgName,
+          displayName: org ? text(org.fullname, 'organization.fullname', 'organizationDisplayName') : null,
+        }
       : null,
-    githubUrl: githubRepo(paper.githubRepo),
-    projectUrl: url(paper.projectPage, 'paper.projectPage'),
+    githubUrl: link(paper.githubRepo, cleanGithubRepo),
+    projectUrl: link(paper.projectPage, cleanUrl),
     authors: authors && authors.length > 0 ? authors : null,
     commentsCount: count(value.numComments, 'numComments'),
     githubStars: count(paper.githubStars, 'paper.githubStars'),
     keywords: keywords && keywords.length > 0 ? keywords : null,
-    aiSummary: text(paper.ai_summary, 'paper.ai_summary'),
+    aiSummary: text(paper.ai_summary, 'paper.ai_summary', 'aiSummary'),
   };
 }
 

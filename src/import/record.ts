@@ -36,16 +36,9 @@ export interface ImportSummary {
   updated: number;
   unchanged: number;
   skipped: number;
+  /** The first MAX_REPORTED_PROBLEMS skipped records and why (`skipped` counts them all). */
   problems: ImportProblem[];
 }
 
-/** An arXiv identifier: new style (2406.02214) or old style (hep-th/9901001), without version. */
-export const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z][a-z.-]*\/\d{7})$/i;
-
-/**
- * An arXiv id as papers are keyed: trimmed, without a version suffix (`2406.02214v2` is
- * `2406.02214`: the versions of a paper are one paper).
- */
-export function normalizeArxivId(id: string): string {
-  return id.trim().replace(/v\d+$/i, '');
-}
+/** Skipped records reported one by one; beyond this many, only counted. */
+export const MAX_REPORTED_PROBLEMS = 100;

@@ -12,15 +12,25 @@ import {
   type MergeablePaper,
   titleKeys,
   updatePapers,
-} from '../db/queries/papers.ts';
+} from '../db/queries/paper-imports.ts';
+import { tagPaperTexts } from '../topics/tag-papers.ts';
 import type { Tagger } from '../topics/tagger.ts';
-import { tagPaperTexts } from '../topics/tagging.ts';
 import type { PaperRecord } from './record.ts';
 
 export interface UpsertCounts {
   created: number;
   updated: number;
   unchanged: number;
+}
+
+export interface UpsertResult {
+  counts: UpsertCounts;
+  /** For each record, in input order, the id of the paper it went into. */
+  ids: number[];
+  /** The ids of the papers created, in order. */
+  createdIds: number[];
+  /** The ids of the stored papers whose upvotes this batch changed (for 'paper:upvoted' events). */
+  upvoted: number[];
 }
 
 /** A paper of the batch: a stored one (with id) or a new one, and what must be written for it. */
@@ -32,6 +42,8 @@ interface Target {
   retag: boolean;
   hasAuthors: boolean;
   authors: PaperRecord['authors'];
+  /** The upvotes as stored before this batch (stored papers only). */
+  storedUpvotes?: number;
 }
 
 function newPaper(record: PaperRecord, organizationId: number | null): ImportedPaper {
@@ -100,16 +112,30 @@ function differs(a: ImportedPaper, b: ImportedPaper): boolean {
 
 function fromStored(p: MergeablePaper): Target {
   const { id, title_key, has_authors, ...paper } = p;
-  return { id, paper, titleKey: title_key, changed: false, retag: false, hasAuthors: has_authors, authors: null };
+  return {
+    id,
+    paper,
+    titleKey: title_key,
+    changed: false,
+    retag: false,
+    hasAuthors: has_authors,
+    authors: null,
+    storedUpvotes: paper.upvotes,
+  };
 }
 
+/**
+ * Writes a batch of records: each matched to its stored paper and merged, or created. Returns
+ * the counts and the paper ids the records went into. Run it in a catalogue write
+ * (inWriteTransaction): matching reads, then writes, and must not race another writer.
+ */
 export async function upsertPaperRecords(
   db: Db,
   records: readonly PaperRecord[],
   tagger: Tagger,
-): Promise<UpsertCounts> {
+): Promise<UpsertResult> {
   const counts: UpsertCounts = { created: 0, updated: 0, unchanged: 0 };
-  if (records.length === 0) return counts;
+  if (records.length === 0) return { counts, ids: [], createdIds: [], upvoted: [] };
   const orgIds = await upsertOrganizations(
     db,
     records.flatMap((r) => (r.organization ? [r.organization] : [])),
@@ -132,6 +158,8 @@ export async function upsertPaperRecords(
   for (const p of stored) remember(fromStored(p));
 
   const created: Target[] = [];
+  // The target of each record: its id is known now for stored papers, after the insert for new ones.
+  const targets: Target[] = [];
   records.forEach((record, i) => {
     const key = keys[i] as string;
     const organizationId = record.organization ? (orgIds.get(record.organization.name) ?? null) : null;
@@ -150,10 +178,12 @@ export async function upsertPaperRecords(
         authors: record.authors ?? null,
       };
       created.push(fresh);
+      targets.push(fresh);
       remember(fresh);
       counts.created++;
       return;
     }
+    targets.push(target);
     const next = merge(target.paper, record, organizationId);
     const authorsChanged =
       !!record.authors &&
@@ -192,6 +222,7 @@ export async function upsertPaperRecords(
   created.forEach((t, i) => {
     t.id = ids[i];
   });
+  if (ids.length !== created.length) throw new Error(`inserted ${ids.length} papers for ${created.length} records`);
   const written = [...updated, ...created];
   await replacePaperAuthors(
     db,
@@ -202,5 +233,14 @@ export async function upsertPaperRecords(
     tagger,
     written.flatMap((t) => (t.retag && t.id !== undefined ? [{ id: t.id, ...t.paper }] : [])),
   );
-  return counts;
+  const idOf = (t: Target) => {
+    if (t.id === undefined) throw new Error('a created paper got no id');
+    return t.id;
+  };
+  return {
+    counts,
+    ids: targets.map(idOf),
+    createdIds: created.map(idOf),
+    upvoted: updated.filter((t) => t.paper.upvotes !== t.storedUpvotes).map(idOf),
+  };
 }

@@ -1,10 +1,10 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findAuthorByName, findAuthorsByIds } from '../db/queries/authors.ts';
-import { countPapers } from '../db/queries/papers.ts';
-import { notFound } from '../errors.ts';
-import { PaperConnection } from './paper.ts';
-import { loadPaperConnections, type PaperListArgs, paperListArgs } from './paper-connection.ts';
+import { countPapers } from '../db/queries/paper-lists.ts';
+import { cacheFor } from './cache-hints.ts';
+import { notFound } from './graphql-errors.ts';
+import { paperConnectionField } from './paper-connection.ts';
 
 export const Author = builder.loadableNodeRef<{ id: number; name: string }, number>('Author', {
   id: { resolve: (author) => author.id, parse: (id) => Number(id) },
@@ -15,6 +15,7 @@ export const Author = builder.loadableNodeRef<{ id: number; name: string }, numb
 Author.implement({
   description:
     'A person who wrote papers. papergraph knows authors by name only: the same name is the same author, and two people who share a name share an Author.',
+  ...cacheFor(300),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: false, description: 'The name as the papers give it.' }),
     paperCount: t.loadable({
@@ -24,17 +25,10 @@ Author.implement({
       load: (ids: number[], ctx: Context) => countPapers(ctx.db, 'author', ids, {}),
       resolve: (author) => author.id,
     }),
-    papers: t.loadable({
-      type: PaperConnection,
-      nullable: false,
-      description: 'The papers that list this author, filtered and sorted, a page at a time.',
-      args: paperListArgs,
-      byPath: true,
-      load: (ids: number[], ctx: Context, args) => loadPaperConnections(ctx, 'author', ids, args as PaperListArgs),
-      resolve: (author) => author.id,
-    }),
   }),
 });
+
+paperConnectionField(Author, 'author', 'The papers that list this author, filtered and sorted, a page at a time.');
 
 builder.queryField('author', (t) =>
   t.field({
@@ -44,7 +38,7 @@ builder.queryField('author', (t) =>
     args: { name: t.arg.string({ required: true, description: 'The author’s name, e.g. `Yann LeCun`.' }) },
     resolve: async (_root, { name }, ctx) => {
       const author = await findAuthorByName(ctx.db, name);
-      if (!author) throw notFound(`No author is named "${name}".`);
+      if (!author) throw notFound(`No author is named "${name.slice(0, 100)}".`);
       return author;
     },
   }),

@@ -1,5 +1,15 @@
 import { builder } from '../builder.ts';
-import { AppError, type FieldIssue, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import {
+  AppError,
+  type FieldIssue,
+  ForbiddenError,
+  NotFoundError,
+  PaperConflictError,
+  ValidationError,
+} from '../errors.ts';
+import { LIST_LIMITS } from '../paper-values.ts';
+import { atMost } from './costs.ts';
+import { Paper } from './paper.ts';
 
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
   description: 'An expected failure of a mutation, returned as data: branch on `__typename`.',
@@ -36,6 +46,8 @@ builder.objectType(ValidationError, {
       type: [FieldIssueRef],
       nullable: false,
       description: 'One entry per problem.',
+      // At most two per rule of a topic (pattern, weight), and a few more.
+      ...atMost(2 * LIST_LIMITS.rulesPerTopic + 20),
       resolve: (error) => error.issues,
     }),
   }),
@@ -53,7 +65,26 @@ builder.objectType(ForbiddenError, {
   description: 'The API key is missing or lacks the scope this mutation needs (`write` or `admin`).',
 });
 
-type ErrorClass = typeof ValidationError | typeof NotFoundError | typeof ForbiddenError;
+builder.objectType(PaperConflictError, {
+  name: 'PaperConflictError',
+  interfaces: [ErrorInterface],
+  description:
+    'The paper exists already: another has the same arXiv id, or the same title where either has no arXiv id. Nothing was written.',
+  fields: (t) => ({
+    field: t.exposeString('field', {
+      nullable: false,
+      description: 'The input field that collides: `input.arxivId` or `input.title`.',
+    }),
+    existingPaper: t.field({
+      type: Paper,
+      nullable: false,
+      description: 'The paper that exists.',
+      resolve: (error) => error.paperId,
+    }),
+  }),
+});
+
+type ErrorClass = typeof ValidationError | typeof NotFoundError | typeof ForbiddenError | typeof PaperConflictError;
 
 /** The errors plugin's options for a mutation: its result union, named after it, with these error types. */
 export function mutationErrors(

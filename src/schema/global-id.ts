@@ -1,4 +1,4 @@
-import { badUserInput } from '../errors.ts';
+import { badUserInput } from './graphql-errors.ts';
 
 // Opaque ids: base64url("Paper:42"). Clients must not build or parse them; the encoding
 // is ours to change. Malformed input is the client's error (BAD_USER_INPUT), not a 500.

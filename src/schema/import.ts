@@ -2,9 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { builder } from '../builder.ts';
+import { inWriteTransaction } from '../db/transaction.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
-import { ImportError, type ImportFormat, importFile } from '../import/import-file.ts';
-import type { ImportProblem, ImportSummary } from '../import/record.ts';
+import { ImportError, type ImportFormat } from '../import/import-error.ts';
+import { importEvents } from '../import/import-events.ts';
+import { importFile } from '../import/import-file.ts';
+import { type ImportProblem, type ImportSummary, MAX_REPORTED_PROBLEMS } from '../import/record.ts';
+import { announcePapersAdded, paperAddedEvents } from '../pubsub.ts';
+import { atMost } from './costs.ts';
 import { mutationErrors } from './errors.ts';
 
 /** The largest `content` importPapers takes; bigger files go through the `papergraph import` command. */
@@ -44,11 +49,12 @@ const ImportPapersPayload = builder.objectRef<ImportSummary>('ImportPapersPayloa
     created: t.exposeInt('created', { nullable: false, description: 'Papers created.' }),
     updated: t.exposeInt('updated', { nullable: false, description: 'Records that changed a paper.' }),
     unchanged: t.exposeInt('unchanged', { nullable: false, description: 'Records that changed nothing.' }),
-    skipped: t.exposeInt('skipped', { nullable: false, description: 'Bad records, skipped.' }),
+    skipped: t.exposeInt('skipped', { nullable: false, description: 'Bad records, skipped (all of them).' }),
     problems: t.field({
       type: [ImportProblemRef],
       nullable: false,
-      description: 'The skipped records and why.',
+      description: `The first ${MAX_REPORTED_PROBLEMS} skipped records and why (\`skipped\` counts them all).`,
+      ...atMost(MAX_REPORTED_PROBLEMS),
       resolve: (s) => s.problems,
     }),
   }),
@@ -57,7 +63,8 @@ const ImportPapersPayload = builder.objectRef<ImportSummary>('ImportPapersPayloa
 builder.mutationField('importPapers', (t) =>
   t.field({
     type: ImportPapersPayload,
-    description: 'Imports papers from a file’s content, in one transaction (scope `admin`).',
+    description:
+      'Imports papers from a file’s content, in one transaction (scope `admin`): the payload says what was written; on an error nothing was. Bad records are skipped and reported, or, with `strict`, abort the import.',
     authScopes: { admin: true },
     errors: mutationErrors('importPapers', [ValidationError, ForbiddenError]),
     args: { input: t.arg({ type: ImportPapersInput, required: true, description: 'The content and its format.' }) },
@@ -69,17 +76,35 @@ builder.mutationField('importPapers', (t) =>
       try {
         const file = path.join(dir, 'content');
         await writeFile(file, input.content);
-        // strict makes the whole content one transaction; otherwise batches are, as for the CLI.
-        return await importFile(ctx.db, file, {
-          format: input.format,
-          featuredOn: input.featuredOn ?? undefined,
-          strict: input.strict ?? false,
+        // One transaction for the whole content: the counts returned are what was written, and
+        // the new papers' events are read in it (announced after the commit, without the database).
+        const { summary, added } = await inWriteTransaction(ctx.db, async (trx) => {
+          const created: number[] = [];
+          const summary = await importFile(trx, file, {
+            format: input.format,
+            featuredOn: input.featuredOn ?? undefined,
+            strict: input.strict ?? false,
+            onCreated: (ids) => {
+              created.push(...ids);
+            },
+          });
+          return { summary, added: await paperAddedEvents(trx, created) };
         });
+        announcePapersAdded(ctx.pubsub, added);
+        importEvents.emit('imported', {
+          created: summary.created,
+          updated: summary.updated,
+          unchanged: summary.unchanged,
+          skipped: summary.skipped,
+        });
+        return summary;
       } catch (error) {
-        if (error instanceof ImportError)
-          throw new ValidationError([
-            { field: 'input.content', message: error.message.replace(/^[^:]*content:/, 'line') },
-          ]);
+        // A failure in the database is not the content's fault: masked (or 503), and logged.
+        if (error instanceof ImportError && error.cause) throw error.cause;
+        if (error instanceof ImportError) {
+          const at = error.line ? `line ${error.line}: ` : '';
+          throw new ValidationError([{ field: 'input.content', message: `${at}${error.reason}` }]);
+        }
         throw error;
       } finally {
         await rm(dir, { recursive: true, force: true });

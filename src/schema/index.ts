@@ -10,6 +10,7 @@ import './topic-mutations.ts';
 import './import.ts';
 import './subscriptions.ts';
 import './search.ts';
+import './sync.ts';
 
 builder.queryType({ description: 'The entry points for reading papers, topics, authors and organizations.' });
 builder.mutationType({

@@ -7,21 +7,12 @@ import {
   findOrganizationsByPaperCount,
   type OrganizationWithCount,
 } from '../db/queries/organizations.ts';
-import { countPapers } from '../db/queries/papers.ts';
+import { countPapers } from '../db/queries/paper-lists.ts';
 import type { OrganizationRow } from '../db/types.ts';
-import { badUserInput, notFound } from '../errors.ts';
-import { PaperConnection } from './paper.ts';
-import {
-  checkSize,
-  DEFAULT_PAGE_SIZE,
-  decodeCursorJson,
-  encodeCursorJson,
-  isInt32,
-  loadPaperConnections,
-  MAX_PAGE_SIZE,
-  type PaperListArgs,
-  paperListArgs,
-} from './paper-connection.ts';
+import { cacheFor, cacheWithParent } from './cache-hints.ts';
+import { notFound } from './graphql-errors.ts';
+import { assertOneDirection, decodeCursor, encodeCursor, isInt32, PAGE_SIZE } from './pagination.ts';
+import { paperConnectionField } from './paper-connection.ts';
 
 export const Organization = builder.loadableNodeRef<OrganizationRow, number>('Organization', {
   id: { resolve: (org) => org.id, parse: (id) => Number(id) },
@@ -31,6 +22,7 @@ export const Organization = builder.loadableNodeRef<OrganizationRow, number>('Or
 
 Organization.implement({
   description: 'A lab, company or community that publishes papers on Hugging Face (e.g. `HuggingFaceFW`).',
+  ...cacheFor(300),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: false, description: 'The organization’s handle on Hugging Face.' }),
     displayName: t.exposeString('display_name', {
@@ -44,18 +36,10 @@ Organization.implement({
       load: (ids: number[], ctx: Context) => countPapers(ctx.db, 'organization', ids, {}),
       resolve: (org) => org.id,
     }),
-    papers: t.loadable({
-      type: PaperConnection,
-      nullable: false,
-      description: 'The organization’s papers, filtered and sorted, a page at a time.',
-      args: paperListArgs,
-      byPath: true,
-      load: (ids: number[], ctx: Context, args) =>
-        loadPaperConnections(ctx, 'organization', ids, args as PaperListArgs),
-      resolve: (org) => org.id,
-    }),
   }),
 });
+
+paperConnectionField(Organization, 'organization', 'The organization’s papers, filtered and sorted, a page at a time.');
 
 builder.queryField('organization', (t) =>
   t.field({
@@ -65,22 +49,18 @@ builder.queryField('organization', (t) =>
     args: { name: t.arg.string({ required: true, description: 'The organization’s handle, e.g. `HuggingFaceFW`.' }) },
     resolve: async (_root, { name }, ctx) => {
       const org = await findOrganizationByName(ctx.db, name);
-      if (!org) throw notFound(`No organization is named "${name}".`);
+      if (!org) throw notFound(`No organization is named "${name.slice(0, 100)}".`);
       return org;
     },
   }),
 );
 
 // Cursor of the organizations list: its keyset [paper count, id].
-const toCursor = (org: OrganizationWithCount) => encodeCursorJson([org.paper_count, org.id]);
+const toCursor = (org: OrganizationWithCount) => encodeCursor([org.paper_count, org.id]);
 
 function fromCursor(cursor: string | undefined, argument: string): [number, number] | undefined {
   if (cursor === undefined) return undefined;
-  const value = decodeCursorJson(cursor);
-  if (Array.isArray(value) && value.length === 2 && value.every(isInt32)) {
-    return value as [number, number];
-  }
-  throw badUserInput(`\`${argument}\` is not a valid cursor: use a cursor this API returned.`, argument);
+  return decodeCursor(cursor, argument, (v): v is [number, number] => v.length === 2 && v.every(isInt32));
 }
 
 builder.queryField('organizations', (t) =>
@@ -90,17 +70,13 @@ builder.queryField('organizations', (t) =>
       nullable: false,
       description: 'All organizations, the ones with the most papers first, a page at a time.',
       resolve: async (_root, args, ctx) => {
-        checkSize(args.first, 'first');
-        checkSize(args.last, 'last');
-        if (args.first != null && args.last != null) {
-          throw badUserInput('Pass `first` (with `after`) or `last` (with `before`), not both.', 'last');
-        }
+        assertOneDirection(args);
         const connection = await resolveCursorConnection(
           {
             args,
             toCursor: (org: OrganizationWithCount) => toCursor(org),
-            defaultSize: DEFAULT_PAGE_SIZE,
-            maxSize: MAX_PAGE_SIZE,
+            defaultSize: PAGE_SIZE.default,
+            maxSize: PAGE_SIZE.max,
           },
           ({ after, before, limit, inverted }: { after?: string; before?: string; limit: number; inverted: boolean }) =>
             findOrganizationsByPaperCount(ctx.db, {
@@ -114,7 +90,11 @@ builder.queryField('organizations', (t) =>
         return connection as NonNullable<typeof connection>;
       },
     },
-    { name: 'OrganizationConnection', description: 'A page of organizations.' },
-    { name: 'OrganizationEdge', description: 'An organization in a list, with the cursor of its position.' },
+    { name: 'OrganizationConnection', description: 'A page of organizations.', ...cacheFor(60) },
+    {
+      name: 'OrganizationEdge',
+      description: 'An organization in a list, with the cursor of its position.',
+      ...cacheWithParent(),
+    },
   ),
 );

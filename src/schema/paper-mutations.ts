@@ -1,26 +1,22 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { inTransaction } from '../db/database.ts';
-import { clearManualTopics, setManualTopics } from '../db/queries/paper-topics.ts';
-import { addVote, deletePaper, findPapersByIds, removeVote } from '../db/queries/papers.ts';
-import { findAllTopics, findTopicsBySlugs, findTopicsOfPapers } from '../db/queries/topics.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
-import { createPaper, type PaperFields, updatePaper } from '../services/papers.ts';
-import { loadTagger, tagPapers } from '../topics/tagging.ts';
+import { PaperConflictError, ValidationError } from '../errors.ts';
+import { announcePapersAdded } from '../pubsub.ts';
+import {
+  createPaper,
+  deletePaper,
+  type PaperFields,
+  updatePaper,
+  vote,
+  type WrittenPaper,
+} from '../services/papers.ts';
+import { setPaperTopics } from '../services/topics.ts';
 import { mutationErrors } from './errors.ts';
 import { parseGlobalId } from './global-id.ts';
+import { primeLongTexts, topicsOfPapers } from './loaders.ts';
 import { Paper } from './paper.ts';
 
-/** upvotePaper and removeUpvote: change this key's vote, tell subscribers when the count moved. */
-async function vote(ctx: Context, globalId: string | number, change: typeof addVote) {
-  const id = paperId(globalId);
-  await loadPaper(ctx, id);
-  const upvotes = await change(ctx.db, id, ctx.viewer?.keyId ?? 0);
-  if (upvotes !== undefined) ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
-  return { paperId: id, changed: upvotes !== undefined };
-}
-
-/** The paper a mutation names, by global id; NotFoundError when it does not exist. */
+/** The paper a mutation names, by global id; a malformed id is the input's fault (ValidationError). */
 function paperId(id: string | number): number {
   try {
     return parseGlobalId(String(id), 'Paper');
@@ -29,21 +25,8 @@ function paperId(id: string | number): number {
   }
 }
 
-async function loadPaper(ctx: Context, id: number) {
-  const [paper] = await findPapersByIds(ctx.db, [id]);
-  if (!paper) throw new NotFoundError('No paper has this id.');
-  return paper;
-}
-
-/** Tells subscribers; the payload names the paper's topics (and their areas) so that they filter without a query. */
-async function publishAdded(ctx: Context, paperId: number) {
-  const topics = await findTopicsOfPapers(ctx.db, [paperId]);
-  const all = await findAllTopics(ctx.db);
-  const slugs = new Set(topics.flatMap((t) => [t.slug, all.find((a) => a.id === t.parent_id)?.slug ?? t.slug]));
-  ctx.pubsub.publish('paper:added', { paperId, topics: [...slugs] });
-}
-
-const PaperFieldsInput = {
+/** The descriptions of the paper fields createPaper and updatePaper share. */
+const FIELD_DESCRIPTIONS = {
   arxivId: 'The arXiv identifier, e.g. `2406.02214` (unique).',
   title: 'The title (whitespace is collapsed).',
   abstract: 'The abstract.',
@@ -56,16 +39,16 @@ const PaperFieldsInput = {
 export const CreatePaperInput = builder.inputType('CreatePaperInput', {
   description: 'A new paper. Its topics come from the tagger, unless set later with `setPaperTopics`.',
   fields: (t) => ({
-    arxivId: t.string({ description: PaperFieldsInput.arxivId }),
-    title: t.string({ required: true, description: PaperFieldsInput.title }),
-    abstract: t.string({ description: PaperFieldsInput.abstract }),
+    arxivId: t.string({ description: FIELD_DESCRIPTIONS.arxivId }),
+    title: t.string({ required: true, description: FIELD_DESCRIPTIONS.title }),
+    abstract: t.string({ description: FIELD_DESCRIPTIONS.abstract }),
     authors: t.stringList({ description: 'Author names, in order.' }),
-    authorsCount: t.int({ description: PaperFieldsInput.authorsCount }),
+    authorsCount: t.int({ description: FIELD_DESCRIPTIONS.authorsCount }),
     publishedAt: t.field({ type: 'Date', description: 'The publication day.' }),
     featuredOn: t.field({ type: 'Date', description: 'The Daily Papers day.' }),
-    organization: t.string({ description: PaperFieldsInput.organization }),
-    githubUrl: t.string({ description: PaperFieldsInput.githubUrl }),
-    projectUrl: t.string({ description: PaperFieldsInput.projectUrl }),
+    organization: t.string({ description: FIELD_DESCRIPTIONS.organization }),
+    githubUrl: t.string({ description: FIELD_DESCRIPTIONS.githubUrl }),
+    projectUrl: t.string({ description: FIELD_DESCRIPTIONS.projectUrl }),
     keywords: t.stringList({ description: 'Keywords.' }),
     clientMutationId: t.string({ description: 'Echoed in the payload, for Relay clients.' }),
   }),
@@ -75,16 +58,16 @@ export const UpdatePaperInput = builder.inputType('UpdatePaperInput', {
   description: 'Changes to a paper: fields left out stay as they are; null clears a field that may be empty.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The global ID of the paper.' }),
-    arxivId: t.string({ description: PaperFieldsInput.arxivId }),
-    title: t.string({ description: PaperFieldsInput.title }),
-    abstract: t.string({ description: PaperFieldsInput.abstract }),
+    arxivId: t.string({ description: FIELD_DESCRIPTIONS.arxivId }),
+    title: t.string({ description: FIELD_DESCRIPTIONS.title }),
+    abstract: t.string({ description: FIELD_DESCRIPTIONS.abstract }),
     authors: t.stringList({ description: 'Author names, in order; replaces the list.' }),
-    authorsCount: t.int({ description: PaperFieldsInput.authorsCount }),
+    authorsCount: t.int({ description: FIELD_DESCRIPTIONS.authorsCount }),
     publishedAt: t.field({ type: 'Date', description: 'The publication day.' }),
     featuredOn: t.field({ type: 'Date', description: 'The Daily Papers day.' }),
-    organization: t.string({ description: PaperFieldsInput.organization }),
-    githubUrl: t.string({ description: PaperFieldsInput.githubUrl }),
-    projectUrl: t.string({ description: PaperFieldsInput.projectUrl }),
+    organization: t.string({ description: FIELD_DESCRIPTIONS.organization }),
+    githubUrl: t.string({ description: FIELD_DESCRIPTIONS.githubUrl }),
+    projectUrl: t.string({ description: FIELD_DESCRIPTIONS.projectUrl }),
     keywords: t.stringList({ description: 'Keywords; replaces the list.' }),
     clientMutationId: t.string({ description: 'Echoed in the payload, for Relay clients.' }),
   }),
@@ -134,10 +117,14 @@ const payload = (name: string, description: string, changed?: string) =>
   builder.objectRef<PaperPayloadShape>(name).implement({
     description,
     fields: (t) => ({
+      // Nullable: the write has happened once this payload exists, so a field of the paper that
+      // fails to load (after the commit) must not take the whole payload, and with it the news
+      // that the write happened, down with it.
       paper: t.field({
         type: Paper,
-        nullable: false,
-        description: 'The paper, as it is now.',
+        nullable: true,
+        description:
+          'The paper, as it is now. Null only when a part of it asked for could not be read after the write (an error says which): the write happened.',
         resolve: (p) => p.paperId,
       }),
       clientMutationId: t.exposeString('clientMutationId', { nullable: true, description: 'As sent in the input.' }),
@@ -170,34 +157,52 @@ const DeletePaperPayload = builder
     }),
   });
 
-function toFields(input: Record<string, unknown>): PaperFields {
-  const { id: _id, clientMutationId: _c, ...fields } = input;
-  return fields as PaperFields;
+/**
+ * The payload of a write, from the paper as the write read it back: the request's loaders get
+ * it, so that the payload's paper, its texts and topics resolve without the database (after a
+ * commit, a failing read would answer an error for a write that happened).
+ */
+function answered(ctx: Context, written: WrittenPaper, input: { clientMutationId?: string | null | undefined }) {
+  Paper.getDataloader(ctx).prime(written.paper.id, written.paper);
+  primeLongTexts(ctx, written.texts);
+  topicsOfPapers(ctx).prime(written.paper.id, written.topics);
+  return { paperId: written.paper.id, clientMutationId: input.clientMutationId };
 }
+
+/** The paper fields of a create or update input (without the id and clientMutationId). */
+function paperFieldsOf(input: PaperFields & { id?: unknown; clientMutationId?: unknown }): PaperFields {
+  const { id: _id, clientMutationId: _c, ...fields } = input;
+  return fields;
+}
+
+const withConflicts = (mutation: string) => {
+  const options = mutationErrors(mutation);
+  return { ...options, types: [...options.types, PaperConflictError] };
+};
 
 builder.mutationFields((t) => ({
   createPaper: t.field({
     type: CreatePaperPayload,
-    description: 'Adds a paper (scope `write`). Its topics come from the tagger.',
+    description:
+      'Adds a paper (scope `write`). Its topics come from the tagger. A paper that exists already (same arXiv id, or same title where either has none) is a PaperConflictError naming it.',
     authScopes: { write: true },
-    errors: mutationErrors('createPaper'),
+    errors: withConflicts('createPaper'),
     args: { input: t.arg({ type: CreatePaperInput, required: true, description: 'The paper.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const id = await inTransaction(ctx.db, (trx) => createPaper(trx, toFields(input)));
-      await publishAdded(ctx, id);
-      return { paperId: id, clientMutationId: input.clientMutationId };
+      const written = await createPaper(ctx.db, paperFieldsOf(input));
+      announcePapersAdded(ctx.pubsub, [{ paperId: written.paper.id, topics: written.topicSlugs }]);
+      return answered(ctx, written, input);
     },
   }),
   updatePaper: t.field({
     type: UpdatePaperPayload,
-    description: 'Changes a paper (scope `write`); re-tags it when its text changes.',
+    description:
+      'Changes a paper (scope `write`); re-tags it when its text changes. A new arXiv id or title that another paper has is a PaperConflictError.',
     authScopes: { write: true },
-    errors: mutationErrors('updatePaper'),
+    errors: withConflicts('updatePaper'),
     args: { input: t.arg({ type: UpdatePaperInput, required: true, description: 'The changes.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const id = paperId(input.id);
-      await inTransaction(ctx.db, (trx) => updatePaper(trx, id, toFields(input)));
-      return { paperId: id, clientMutationId: input.clientMutationId };
+      return answered(ctx, await updatePaper(ctx.db, paperId(input.id), paperFieldsOf(input)), input);
     },
   }),
   deletePaper: t.field({
@@ -207,7 +212,7 @@ builder.mutationFields((t) => ({
     errors: mutationErrors('deletePaper'),
     args: { input: t.arg({ type: DeletePaperInput, required: true, description: 'The paper.' }) },
     resolve: async (_root, { input }, ctx) => {
-      if (!(await deletePaper(ctx.db, paperId(input.id)))) throw new NotFoundError('No paper has this id.');
+      await deletePaper(ctx.db, paperId(input.id));
       return { deletedId: String(input.id), clientMutationId: input.clientMutationId };
     },
   }),
@@ -217,10 +222,12 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors('upvotePaper'),
     args: { input: t.arg({ type: UpvotePaperInput, required: true, description: 'The paper.' }) },
-    resolve: async (_root, { input }, ctx) => ({
-      ...(await vote(ctx, input.id, addVote)),
-      clientMutationId: input.clientMutationId,
-    }),
+    resolve: async (_root, { input }, ctx) => {
+      const id = paperId(input.id);
+      const { changed, written } = await vote(ctx.db, id, ctx.viewer?.keyId ?? 0, 'up');
+      if (changed) ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
+      return { ...answered(ctx, written, input), changed };
+    },
   }),
   removeUpvote: t.field({
     type: RemoveUpvotePayload,
@@ -228,50 +235,22 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: mutationErrors('removeUpvote'),
     args: { input: t.arg({ type: RemoveUpvoteInput, required: true, description: 'The paper.' }) },
-    resolve: async (_root, { input }, ctx) => ({
-      ...(await vote(ctx, input.id, removeVote)),
-      clientMutationId: input.clientMutationId,
-    }),
+    resolve: async (_root, { input }, ctx) => {
+      const id = paperId(input.id);
+      const { changed, written } = await vote(ctx.db, id, ctx.viewer?.keyId ?? 0, 'remove');
+      if (changed) ctx.pubsub.publish('paper:upvoted', id, { paperId: id });
+      return { ...answered(ctx, written, input), changed };
+    },
   }),
   setPaperTopics: t.field({
     type: SetPaperTopicsPayload,
-    description: 'Sets a paper’s topics by hand (scope `write`); the tagger leaves them alone from then on.',
+    description:
+      'Sets a paper’s topics by hand (scope `write`); the tagger leaves them alone from then on. Concurrent calls on one paper queue: it ends with exactly one caller’s topics.',
     authScopes: { write: true },
     errors: mutationErrors('setPaperTopics'),
     args: { input: t.arg({ type: SetPaperTopicsInput, required: true, description: 'The paper and its topics.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const id = paperId(input.id);
-      const slugs = input.topics.map((x) => x.slug);
-      const issues = [];
-      if (slugs.length > 4) issues.push({ field: 'input.topics', message: 'at most 4 topics' });
-      if (new Set(slugs).size !== slugs.length)
-        issues.push({ field: 'input.topics', message: 'a topic is listed twice' });
-      const found = await findTopicsBySlugs(ctx.db, slugs);
-      const parents = new Set((await findAllTopics(ctx.db)).map((x) => x.parent_id));
-      input.topics.forEach((x, i) => {
-        const topic = found.find((f) => f.slug === x.slug);
-        if (!topic) issues.push({ field: `input.topics.${i}.slug`, message: `no topic has the slug "${x.slug}"` });
-        else if (parents.has(topic.id))
-          issues.push({ field: `input.topics.${i}.slug`, message: `"${x.slug}" is an area; use one of its topics` });
-        const score = x.score ?? 1;
-        if (!(score > 0 && score <= 1))
-          issues.push({ field: `input.topics.${i}.score`, message: 'must be above 0 and at most 1' });
-      });
-      if (issues.length > 0) throw new ValidationError(issues);
-      await inTransaction(ctx.db, async (trx) => {
-        const [paper] = await findPapersByIds(trx, [id]);
-        if (!paper) throw new NotFoundError('No paper has this id.');
-        if (input.topics.length === 0) {
-          await clearManualTopics(trx, id);
-          return tagPapers(trx, await loadTagger(trx), [id]);
-        }
-        await setManualTopics(
-          trx,
-          id,
-          input.topics.map((x) => ({ topic_id: found.find((f) => f.slug === x.slug)?.id ?? 0, score: x.score ?? 1 })),
-        );
-      });
-      return { paperId: id, clientMutationId: input.clientMutationId };
+      return answered(ctx, await setPaperTopics(ctx.db, paperId(input.id), input.topics), input);
     },
   }),
 }));

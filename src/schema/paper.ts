@@ -1,65 +1,30 @@
-import { createContextCache } from '@pothos/core';
-import DataLoader from 'dataloader';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { findAuthorsOfPapers, type PaperAuthorRow } from '../db/queries/authors.ts';
-import {
-  countFacets,
-  FACET_SAMPLE_SIZE,
-  type Facets,
-  findPaperByArxivId,
-  findPaperLongTexts,
-  findPapersByArxivIds,
-  findPapersByIds,
-  findSimilarPapers,
-  findTrendingScores,
-  type PaperFilter,
-  type Paper as PaperRow,
-  type PaperScope,
-  type PaperTexts,
-} from '../db/queries/papers.ts';
-import { findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
-import { badUserInput, notFound } from '../errors.ts';
+import { findPapersByArxivIds, findPapersByIds, type ListedPaper } from '../db/queries/papers.ts';
+import { findSimilarPapers } from '../db/queries/similar-papers.ts';
+import type { PaperTopicRow } from '../db/queries/topics.ts';
+import { findTrendingScores } from '../db/queries/trending.ts';
+import { cleanArxivId, LIST_LIMITS, ValueProblem } from '../paper-values.ts';
 import { groupBy } from '../util/group-by.ts';
 import { Author } from './author.ts';
+import { cacheFor, cacheWithParent } from './cache-hints.ts';
+import { atMost, cost, firstArg, oneEach } from './costs.ts';
 import { parseGlobalId } from './global-id.ts';
+import { badUserInput, notFound } from './graphql-errors.ts';
+import { longTexts, topicsOfPapers } from './loaders.ts';
 import { Organization } from './organization.ts';
-import {
-  checkSize,
-  loadPaperConnections,
-  loadPaperCounts,
-  MAX_PAGE_SIZE,
-  type PaperConnectionShape,
-  type PaperListArgs,
-  paperListArgs,
-} from './paper-connection.ts';
+import { assertPageSize, PAGE_SIZE } from './pagination.ts';
+import { loadPaperConnections, PaperConnection } from './paper-connection.ts';
+import { paperListArgs } from './paper-list-args.ts';
 import { Topic } from './topic.ts';
 
-/** Per request: the long texts of listed papers (lists leave them out), one statement per batch. */
-const longTextLoader = createContextCache(
-  (ctx: Context) =>
-    new DataLoader<number, PaperTexts>(async (ids) => {
-      const byId = new Map((await findPaperLongTexts(ctx.db, ids)).map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? new Error(`Paper ${id} is gone.`));
-    }),
-);
-const longTexts = (ctx: Context, paper: PaperRow) => longTextLoader(ctx).load(paper.id);
-
-/** The topics of many papers in one statement: one list per paper id, best score first. */
-async function loadTopicsOfPapers(paperIds: readonly number[], ctx: Context): Promise<PaperTopicRow[][]> {
-  const rows = await findTopicsOfPapers(ctx.db, paperIds);
-  const byPaper = groupBy(rows, (row) => row.paper_id);
-  return paperIds.map((id) => byPaper.get(id) ?? []);
-}
-
-/** The author lists of many papers in one statement: one list per paper id, in order. */
-async function loadAuthorsOfPapers(paperIds: readonly number[], ctx: Context): Promise<PaperAuthorRow[][]> {
-  const byPaper = groupBy(await findAuthorsOfPapers(ctx.db, paperIds), (row) => row.paper_id);
-  return paperIds.map((id) => byPaper.get(id) ?? []);
-}
+/** Authors of a paper listed unless `first` asks for more (41 of 7,876 real papers have more). */
+const AUTHORS_PAGE = 100;
 
 export const PaperAuthor = builder.objectRef<PaperAuthorRow>('PaperAuthor').implement({
   description: 'An author in the author list of a paper.',
+  ...cacheWithParent(),
   fields: (t) => ({
     name: t.exposeString('name', { nullable: false, description: 'The author’s name.' }),
     position: t.exposeInt('position', { nullable: false, description: 'The place in the author list, from 1.' }),
@@ -76,7 +41,7 @@ export const PaperAuthor = builder.objectRef<PaperAuthorRow>('PaperAuthor').impl
   }),
 });
 
-export const Paper = builder.loadableNodeRef<PaperRow, number>('Paper', {
+export const Paper = builder.loadableNodeRef<ListedPaper, number>('Paper', {
   id: { resolve: (paper) => paper.id, parse: (id) => Number(id) },
   load: (ids: number[], ctx: Context) => findPapersByIds(ctx.db, ids),
   sort: (paper) => paper.id,
@@ -84,6 +49,7 @@ export const Paper = builder.loadableNodeRef<PaperRow, number>('Paper', {
 
 export const TopicScore = builder.objectRef<PaperTopicRow>('TopicScore').implement({
   description: "A topic of a paper with the tagger's confidence that the paper belongs to it.",
+  ...cacheWithParent(),
   fields: (t) => ({
     topic: t.field({ type: Topic, nullable: false, description: 'The topic.', resolve: (row) => row }),
     score: t.exposeFloat('score', {
@@ -95,15 +61,17 @@ export const TopicScore = builder.objectRef<PaperTopicRow>('TopicScore').impleme
 
 Paper.implement({
   description: 'A research paper as listed on Daily Papers: its text, dates, votes, links, organization and topics.',
+  ...cacheFor(300),
   fields: (t) => ({
     arxivId: t.exposeString('arxiv_id', {
       nullable: true,
-      description: 'The arXiv identifier (e.g. `2406.02214`); null for papers imported without one.',
+      description: 'The arXiv identifier, without version (e.g. `2406.02214`); null for papers imported without one.',
     }),
     title: t.exposeString('title', { nullable: false, description: 'The title.' }),
     abstract: t.string({
       nullable: false,
       description: 'The abstract, whitespace collapsed; empty when unknown.',
+      ...cost({ weight: 5 }),
       resolve: async (paper, _args, ctx) => paper.abstract ?? (await longTexts(ctx, paper)).abstract,
     }),
     authorsCount: t.exposeInt('authors_count', {
@@ -120,7 +88,11 @@ Paper.implement({
       nullable: true,
       description: 'The Daily Papers day the paper was featured on; null when unknown or never featured.',
     }),
-    upvotes: t.exposeInt('upvotes', { nullable: false, description: 'Upvotes on Daily Papers (0 or more).' }),
+    upvotes: t.exposeInt('upvotes', {
+      nullable: false,
+      description: 'Upvotes on Daily Papers (0 or more).',
+      ...cacheFor(60),
+    }),
     githubUrl: t.exposeString('github_url', {
       nullable: true,
       description: 'The GitHub repository of the paper’s code, if any.',
@@ -129,17 +101,31 @@ Paper.implement({
       nullable: true,
       description: 'The project page of the paper, if any.',
     }),
-    authors: t.loadableList({
+    authors: t.loadableGroup({
       type: PaperAuthor,
       nullable: false,
-      description:
-        'The authors in order, hidden ones included and marked. Empty when the source gave no names (see `authorsCount`).',
-      load: loadAuthorsOfPapers,
+      description: `The first authors in order (\`first\`, ${AUTHORS_PAGE} unless given), hidden ones included and marked. Empty when the source gave no names; \`authorsCount\` says how many there are.`,
+      args: {
+        first: t.arg.int({
+          defaultValue: AUTHORS_PAGE,
+          description: `At most this many (1 to ${LIST_LIMITS.authors.toLocaleString('en')}).`,
+        }),
+      },
+      byPath: true,
+      ...firstArg(AUTHORS_PAGE),
+      load: (ids: number[], ctx: Context, args) => {
+        if (args.first != null && (args.first < 1 || args.first > LIST_LIMITS.authors)) {
+          throw badUserInput(`\`first\` must be between 1 and ${LIST_LIMITS.authors}, got ${args.first}.`, 'first');
+        }
+        return findAuthorsOfPapers(ctx.db, ids, args.first ?? AUTHORS_PAGE);
+      },
+      group: (row) => row.paper_id,
       resolve: (paper) => paper.id,
     }),
     commentsCount: t.exposeInt('comments_count', {
       nullable: false,
       description: 'Comments on the paper’s Daily Papers page.',
+      ...cacheFor(60),
     }),
     githubStars: t.exposeInt('github_stars', {
       nullable: true,
@@ -148,11 +134,13 @@ Paper.implement({
     keywords: t.stringList({
       nullable: false,
       description: 'Keywords extracted by the Daily Papers AI; empty when none.',
+      ...cost({ weight: 5 }),
       resolve: async (paper, _args, ctx) => paper.keywords ?? (await longTexts(ctx, paper)).keywords,
     }),
     aiSummary: t.string({
       nullable: true,
       description: 'A one-sentence summary written by the Daily Papers AI, when there is one.',
+      ...cost({ weight: 2 }),
       resolve: async (paper, _args, ctx) =>
         paper.ai_summary !== undefined ? paper.ai_summary : (await longTexts(ctx, paper)).ai_summary,
     }),
@@ -162,25 +150,26 @@ Paper.implement({
       description: 'The organization that submitted or claims the paper, if known.',
       resolve: (paper) => paper.organization_id,
     }),
-    topics: t.loadableList({
-      type: Topic,
+    topics: t.field({
+      type: [Topic],
       nullable: false,
       description: 'The topics of the paper, most relevant first (see `topicScores` for the scores).',
-      load: loadTopicsOfPapers,
-      resolve: (paper) => paper.id,
+      ...atMost(LIST_LIMITS.topicsPerPaper),
+      resolve: (paper, _args, ctx) => topicsOfPapers(ctx).load(paper.id),
     }),
-    topicScores: t.loadableList({
-      type: TopicScore,
+    topicScores: t.field({
+      type: [TopicScore],
       nullable: false,
       description: 'The topics of the paper with their scores, most relevant first.',
-      load: loadTopicsOfPapers,
-      resolve: (paper) => paper.id,
+      ...atMost(LIST_LIMITS.topicsPerPaper),
+      resolve: (paper, _args, ctx) => topicsOfPapers(ctx).load(paper.id),
     }),
     trendingScore: t.loadable({
       type: 'Float',
       nullable: false,
       description:
         'How much the paper is trending today: (upvotes + GitHub stars / 100 + 1) / (days since it was featured, else published, + 2)^1.5. Order lists by it with `orderBy: { field: TRENDING }`.',
+      ...cacheFor(60),
       load: (ids: number[], ctx: Context) => findTrendingScores(ctx.db, ids),
       resolve: (paper) => paper.id,
     }),
@@ -191,8 +180,9 @@ Paper.implement({
         'The papers most like this one, best first: sharing its topics and the words of its title, among the papers of its topics published around the same time.',
       args: { first: t.arg.int({ defaultValue: 5, description: 'At most this many (1 to 100).' }) },
       byPath: true,
+      ...firstArg(5),
       load: async (ids: number[], ctx: Context, args) => {
-        checkSize(args.first, 'first');
+        assertPageSize(args.first, 'first');
         const byPaper = groupBy(await findSimilarPapers(ctx.db, ids, args.first ?? 5), (row) => row.source_id);
         return ids.map((id) => (byPaper.get(id) ?? []).map(({ source_id: _s, ...paper }) => paper));
       },
@@ -211,99 +201,17 @@ Paper.implement({
   }),
 });
 
-export const TopicCount = builder.objectRef<{ topic_id: number; count: number }>('TopicCount').implement({
-  description: 'How many papers of a list have a topic.',
-  fields: (t) => ({
-    topic: t.field({ type: Topic, nullable: false, description: 'The topic.', resolve: (c) => c.topic_id }),
-    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list with it.' }),
-  }),
-});
-
-const OrganizationCount = builder.objectRef<{ organization_id: number; count: number }>('OrganizationCount').implement({
-  description: 'How many papers of a list an organization has.',
-  fields: (t) => ({
-    organization: t.field({
-      type: Organization,
-      nullable: false,
-      description: 'The organization.',
-      resolve: (c) => c.organization_id,
-    }),
-    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list by it.' }),
-  }),
-});
-
-const YearCount = builder.objectRef<{ year: number; count: number }>('YearCount').implement({
-  description: 'How many papers of a list were published in a year.',
-  fields: (t) => ({
-    year: t.exposeInt('year', { nullable: false, description: 'The year.' }),
-    count: t.exposeInt('count', { nullable: false, description: 'Papers of the list published then.' }),
-  }),
-});
-
-const PaperFacets = builder.objectRef<Facets>('PaperFacets').implement({
-  description: 'Counts over a whole filtered list of papers, for faceted navigation (like OpenAlex group_by).',
-  fields: (t) => ({
-    topics: t.field({
-      type: [TopicCount],
-      nullable: false,
-      description: 'Most common topics first.',
-      resolve: (f) => f.topics,
-    }),
-    organizations: t.field({
-      type: [OrganizationCount],
-      nullable: false,
-      description: 'Organizations with the most papers first.',
-      resolve: (f) => f.organizations,
-    }),
-    years: t.field({
-      type: [YearCount],
-      nullable: false,
-      description: 'Publication years, newest first.',
-      resolve: (f) => f.years,
-    }),
-    approximate: t.boolean({
-      nullable: false,
-      description: `Whether the counts are estimates. In a topic of more than ${FACET_SAMPLE_SIZE.toLocaleString('en')} papers (children included) they are counted on a pseudo-random 1-in-k sample of its papers, k chosen to keep about ${FACET_SAMPLE_SIZE.toLocaleString('en')}, and multiplied by k; elsewhere they are exact.`,
-      resolve: (f) => f.sampleEvery > 1,
-    }),
-  }),
-});
-
-export const PaperConnection = builder.connectionObject(
-  {
-    type: Paper,
-    name: 'PaperConnection',
-    description: 'A page of papers, with cursors to walk the rest of the list.',
-    fields: (t) => ({
-      totalCount: t.loadable({
-        type: 'Int',
-        nullable: false,
-        description: 'The number of papers in the whole list (every page), with the filter applied.',
-        byPath: true,
-        load: (keys: string[], ctx: Context) => loadPaperCounts(ctx, keys),
-        resolve: (connection) => (connection as unknown as PaperConnectionShape).countKey,
-      }),
-      facets: t.field({
-        type: PaperFacets,
-        nullable: false,
-        description: 'Counts over the whole list (every page, filter applied) by topic, organization and year.',
-        args: {
-          limit: t.arg.int({ defaultValue: 10, description: 'At most this many entries of each facet (1 to 100).' }),
-        },
-        resolve: (connection, { limit }, ctx) => {
-          checkSize(limit, 'limit');
-          const [scope, parentId, filterKey] = JSON.parse((connection as unknown as PaperConnectionShape).countKey) as [
-            PaperScope,
-            number | null,
-            string,
-          ];
-          return countFacets(ctx.db, scope, parentId, JSON.parse(filterKey) as PaperFilter, limit ?? 10);
-        },
-      }),
-    }),
-  },
-  { name: 'PaperEdge', description: 'A paper in a list, with the cursor of its position.' },
-);
+/** The normalized form of an arXiv id argument; BAD_USER_INPUT naming it when it is not one. */
+function arxivIdArgument(value: string, argument: string): string {
+  try {
+    return cleanArxivId(value);
+  } catch (error) {
+    if (error instanceof ValueProblem) {
+      throw badUserInput(`\`${argument}\` ${error.message}, got "${value.slice(0, 40)}".`, argument);
+    }
+    throw error;
+  }
+}
 
 builder.queryFields((t) => ({
   paper: t.field({
@@ -313,7 +221,9 @@ builder.queryFields((t) => ({
       'A paper by its global `id` or by its `arxivId` (give exactly one). An unknown one gives null and a NOT_FOUND error.',
     args: {
       id: t.arg.id({ description: 'The global ID of the paper.' }),
-      arxivId: t.arg.string({ description: 'The arXiv identifier, e.g. `2406.02214`.' }),
+      arxivId: t.arg.string({
+        description: 'The arXiv identifier, e.g. `2406.02214`; a version (`2406.02214v2`) names the same paper.',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       if ((args.id == null) === (args.arxivId == null)) {
@@ -322,22 +232,27 @@ builder.queryFields((t) => ({
       const paper =
         args.id != null
           ? await Paper.getDataloader(ctx).load(parseGlobalId(String(args.id), 'Paper'))
-          : await findPaperByArxivId(ctx.db, String(args.arxivId));
-      if (!paper) throw notFound(`No paper has ${args.id != null ? `id "${args.id}"` : `arXiv id "${args.arxivId}"`}.`);
+          : (await findPapersByArxivIds(ctx.db, [arxivIdArgument(String(args.arxivId), 'arxivId')]))[0];
+      if (!paper) {
+        const key = args.id != null ? `id "${String(args.id).slice(0, 100)}"` : `arXiv id "${args.arxivId}"`;
+        throw notFound(`No paper has ${key}.`);
+      }
       return paper;
     },
   }),
   papersByArxivIds: t.field({
     type: [Paper],
     nullable: { list: false, items: true },
-    description: 'Papers by arXiv id, in the order given, with null for each id no paper has (at most 100 ids).',
+    description: `Papers by arXiv id, in the order given, with null for each id no paper has (at most ${PAGE_SIZE.max} ids; a version names the same paper).`,
     args: { arxivIds: t.arg.stringList({ required: true, description: 'arXiv identifiers, e.g. `2406.02214`.' }) },
+    ...oneEach('arxivIds'),
     resolve: async (_root, { arxivIds }, ctx) => {
-      if (arxivIds.length > MAX_PAGE_SIZE) {
-        throw badUserInput(`\`arxivIds\` takes at most ${MAX_PAGE_SIZE} ids, got ${arxivIds.length}.`, 'arxivIds');
+      if (arxivIds.length > PAGE_SIZE.max) {
+        throw badUserInput(`\`arxivIds\` takes at most ${PAGE_SIZE.max} ids, got ${arxivIds.length}.`, 'arxivIds');
       }
-      const found = new Map((await findPapersByArxivIds(ctx.db, arxivIds)).map((p) => [p.arxiv_id, p]));
-      return arxivIds.map((id) => found.get(id) ?? null);
+      const normalized = arxivIds.map((id, i) => arxivIdArgument(id, `arxivIds[${i}]`));
+      const found = new Map((await findPapersByArxivIds(ctx.db, normalized)).map((p) => [p.arxiv_id, p]));
+      return normalized.map((id) => found.get(id) ?? null);
     },
   }),
   papers: t.field({
@@ -346,8 +261,9 @@ builder.queryFields((t) => ({
     description: 'All papers, filtered and sorted, a page at a time (Relay cursor connection).',
     args: paperListArgs,
     resolve: async (_root, args, ctx) => {
-      const [connection] = await loadPaperConnections(ctx, 'all', [null], args as PaperListArgs);
-      return connection as PaperConnectionShape & { edges: { node: PaperRow; cursor: string }[] };
+      const [connection] = await loadPaperConnections(ctx, 'all', [null], args);
+      if (!connection) throw new Error('the paper list gave no connection');
+      return connection;
     },
   }),
 }));

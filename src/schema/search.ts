@@ -1,18 +1,13 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { countSearch, type SearchHit, type SearchMode, searchPapers } from '../db/queries/search.ts';
-import { badUserInput } from '../errors.ts';
+import { TEXT_LIMITS, textProblem } from '../paper-values.ts';
 import { selectsField } from '../util/selects-field.ts';
+import { cacheFor, cacheWithParent } from './cache-hints.ts';
+import { badUserInput } from './graphql-errors.ts';
+import { assertPageSize, decodeCursor, encodeCursor, isInt32, isScore, PAGE_SIZE } from './pagination.ts';
 import { Paper } from './paper.ts';
-import {
-  checkSize,
-  DEFAULT_PAGE_SIZE,
-  decodeCursorJson,
-  encodeCursorJson,
-  isInt32,
-  PaperFilterInput,
-  resolveFilter,
-} from './paper-connection.ts';
+import { PaperFilterInput, resolveFilter } from './paper-list-args.ts';
 
 interface SearchEdgeShape extends SearchHit {
   cursor: string;
@@ -39,6 +34,7 @@ const SearchModeEnum = builder.enumType('SearchMode', {
 
 const SearchEdge = builder.objectRef<SearchEdgeShape>('SearchEdge').implement({
   description: 'A paper found by a search, with its rank and a highlighted snippet.',
+  ...cacheWithParent(),
   fields: (t) => ({
     cursor: t.exposeString('cursor', { nullable: false, description: 'Pass as `after` for the next page.' }),
     node: t.field({ type: Paper, nullable: false, description: 'The paper.', resolve: (e) => e.paper }),
@@ -55,6 +51,7 @@ const SearchEdge = builder.objectRef<SearchEdgeShape>('SearchEdge').implement({
 
 const SearchPageInfo = builder.objectRef<SearchConnectionShape['pageInfo']>('SearchPageInfo').implement({
   description: 'Where a page of search results sits.',
+  ...cacheWithParent(),
   fields: (t) => ({
     hasNextPage: t.exposeBoolean('hasNextPage', { nullable: false, description: 'Whether more results follow.' }),
     hasPreviousPage: t.exposeBoolean('hasPreviousPage', { nullable: false, description: 'Whether results precede.' }),
@@ -68,6 +65,7 @@ const SearchPageInfo = builder.objectRef<SearchConnectionShape['pageInfo']>('Sea
 
 const SearchConnection = builder.objectRef<SearchConnectionShape>('SearchConnection').implement({
   description: 'A page of search results, best first.',
+  ...cacheFor(60),
   fields: (t) => ({
     edges: t.field({
       type: [SearchEdge],
@@ -96,20 +94,16 @@ const SearchConnection = builder.objectRef<SearchConnectionShape>('SearchConnect
   }),
 });
 
-const encode = (mode: SearchMode, hit: SearchHit) => encodeCursorJson([mode, hit.rank, hit.paper.id]);
+const encode = (mode: SearchMode, hit: SearchHit) => encodeCursor([mode, hit.rank, hit.paper.id]);
 
 function decode(cursor: string): { mode: SearchMode; rank: number; id: number } {
-  const value = decodeCursorJson(cursor);
-  const [mode, rank, id] = Array.isArray(value) ? (value as unknown[]) : [];
-  if (
-    (mode === 'fulltext' || mode === 'similarity') &&
-    typeof rank === 'number' &&
-    Number.isFinite(rank) &&
-    isInt32(id)
-  ) {
-    return { mode, rank, id };
-  }
-  throw badUserInput('`after` is not a valid search cursor: use one this search returned.', 'after');
+  const [mode, rank, id] = decodeCursor(
+    cursor,
+    'after',
+    (v): v is [SearchMode, number, number] =>
+      v.length === 3 && (v[0] === 'fulltext' || v[0] === 'similarity') && isScore(v[1]) && isInt32(v[2]),
+  );
+  return { mode, rank, id };
 }
 
 builder.queryField('search', (t) =>
@@ -121,17 +115,20 @@ builder.queryField('search', (t) =>
     args: {
       query: t.arg.string({
         required: true,
-        description: 'What to look for, e.g. `"knowledge distillation" -survey`.',
+        description: `What to look for, e.g. \`"knowledge distillation" -survey\` (at most ${TEXT_LIMITS.searchQuery} bytes).`,
       }),
-      first: t.arg.int({ description: `Return the first N results (1 to 100; ${DEFAULT_PAGE_SIZE} by default).` }),
+      first: t.arg.int({
+        description: `Return the first N results (1 to ${PAGE_SIZE.max}; ${PAGE_SIZE.default} by default).`,
+      }),
       after: t.arg.string({ description: 'Return results after this cursor.' }),
       filter: t.arg({ type: PaperFilterInput, description: 'Only papers that also meet these conditions.' }),
     },
     resolve: async (_root, args, ctx: Context, info) => {
-      checkSize(args.first, 'first');
+      assertPageSize(args.first, 'first');
       const text = args.query.trim();
-      if (text === '' || text.length > 500) throw badUserInput('`query` must be 1 to 500 characters.', 'query');
-      const size = args.first ?? DEFAULT_PAGE_SIZE;
+      const problem = text === '' ? 'must not be empty' : textProblem(text, 'searchQuery');
+      if (problem) throw badUserInput(`\`query\` ${problem}.`, 'query');
+      const size = args.first ?? PAGE_SIZE.default;
       const filter = await resolveFilter(ctx, args.filter ?? undefined);
       const after = args.after != null ? decode(args.after) : undefined;
       let mode: SearchMode = after?.mode ?? 'fulltext';

@@ -1,5 +1,6 @@
-// Writes to papers that the mutations need beyond a single query: checks, then the same
-// merge, author and tagging steps the importer uses. Callers run these in a transaction.
+// Writes to papers: every field checked and normalized by the value rules (paper-values.ts),
+// then written by the importer's own merge, author and tagging steps, as one catalogue write.
+
 import type { Db } from '../db/database.ts';
 import { replacePaperAuthors } from '../db/queries/authors.ts';
 import { upsertOrganizations } from '../db/queries/organizations.ts';
@@ -7,14 +8,66 @@ import {
   findMergeablePaper,
   findPapersToMerge,
   type ImportedPaper,
+  type MergeablePaper,
   titleKeys,
   updatePapers,
+} from '../db/queries/paper-imports.ts';
+import { addVote, removeVote } from '../db/queries/paper-votes.ts';
+import {
+  deletePaper as deletePaperRow,
+  findPaperLongTexts,
+  findPapersByIds,
+  type ListedPaper,
+  type PaperTexts,
 } from '../db/queries/papers.ts';
-import { type FieldIssue, NotFoundError, ValidationError } from '../errors.ts';
-import { collapse } from '../import/daily-page.ts';
-import { ARXIV_ID, type PaperRecord } from '../import/record.ts';
+import { findTopicSlugsWithAreas, findTopicsOfPapers, type PaperTopicRow } from '../db/queries/topics.ts';
+import { inTransaction, inWriteTransaction } from '../db/transaction.ts';
+import { type FieldIssue, NotFoundError, PaperConflictError, ValidationError } from '../errors.ts';
+import type { PaperRecord } from '../import/record.ts';
 import { upsertPaperRecords } from '../import/upsert.ts';
-import { loadTagger, tagPaperTexts } from '../topics/tagging.ts';
+import {
+  cleanArxivId,
+  cleanAuthorNames,
+  cleanDate,
+  cleanGithubRepo,
+  cleanKeywords,
+  cleanOptional,
+  cleanText,
+  cleanTitle,
+  cleanUrl,
+  LIST_LIMITS,
+  ValueProblem,
+} from '../paper-values.ts';
+import { loadTagger, tagPaperTexts } from '../topics/tag-papers.ts';
+
+/**
+ * A paper as a write left it, read back inside the write's transaction: the mutation answers
+ * from it and announces the paper with it, so that nothing after the commit needs the database
+ * (a failure there would tell the client that a committed write failed).
+ */
+export interface WrittenPaper {
+  paper: ListedPaper;
+  texts: PaperTexts;
+  /** Its topics, best first. */
+  topics: PaperTopicRow[];
+  /** The slugs of its topics and of their areas (what subscriptions filter on). */
+  topicSlugs: string[];
+}
+
+/** Reads a paper back inside the transaction that wrote it; NotFoundError when there is none. */
+export async function readWrittenPaper(trx: Db, id: number): Promise<WrittenPaper> {
+  const [paper] = await findPapersByIds(trx, [id]);
+  if (!paper) throw new NotFoundError('No paper has this id.');
+  const [texts] = await findPaperLongTexts(trx, [id]);
+  const topics = await findTopicsOfPapers(trx, [id]);
+  const [topicSlugs] = await findTopicSlugsWithAreas(trx, [id]);
+  return {
+    paper,
+    texts: texts ?? { id, abstract: '', ai_summary: null, keywords: [] },
+    topics,
+    topicSlugs: topicSlugs ?? [],
+  };
+}
 
 /** The fields a client may set on a paper; undefined leaves a field as it is, null clears it. */
 export interface PaperFields {
@@ -31,130 +84,198 @@ export interface PaperFields {
   keywords?: readonly string[] | null | undefined;
 }
 
-const cleanKeywords = (keywords: readonly string[]) => [...new Set(keywords.map(collapse).filter(Boolean))];
-
-/** Every problem with the fields at once, so that a client can fix them in one go. */
-function check(fields: PaperFields, creating: boolean): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  const add = (field: string, message: string) => issues.push({ field: `input.${field}`, message });
-  const title = fields.title == null ? undefined : collapse(fields.title);
-  if ((creating || fields.title !== undefined) && !title) add('title', 'must not be empty');
-  if (title && title.length > 1000) add('title', 'must be at most 1000 characters');
-  if (fields.abstract && fields.abstract.length > 20_000) add('abstract', 'must be at most 20000 characters');
-  if (fields.arxivId != null && !ARXIV_ID.test(fields.arxivId.trim()))
-    add('arxivId', 'is not an arXiv id such as 2406.02214');
-  if (fields.authors) {
-    if (fields.authors.length > 1000) add('authors', 'at most 1000 authors');
-    if (fields.authors.some((a) => collapse(a) === '')) add('authors', 'names must not be empty');
-  }
-  if (fields.authorsCount != null) {
-    if (fields.authorsCount < 1) add('authorsCount', 'must be at least 1');
-    else if (fields.authors && fields.authors.length > 0 && fields.authors.length !== fields.authorsCount) {
-      add('authorsCount', `is ${fields.authorsCount} but ${fields.authors.length} authors are listed`);
-    }
-  }
-  if (fields.githubUrl != null && !/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/?$/.test(fields.githubUrl)) {
-    add('githubUrl', 'must be a repository URL such as https://github.com/owner/repo');
-  }
-  if (fields.projectUrl != null && (!URL.canParse(fields.projectUrl) || !/^https?:/.test(fields.projectUrl))) {
-    add('projectUrl', 'must be an http(s) URL');
-  }
-  if (fields.keywords && fields.keywords.length > 50) add('keywords', 'at most 50 keywords');
-  if (fields.organization != null && collapse(fields.organization) === '') add('organization', 'must not be empty');
-  return issues;
+/** The fields once checked: each undefined (leave), null (clear) or its normalized value. */
+interface CleanFields {
+  arxivId: string | null | undefined;
+  title: string | undefined;
+  abstract: string | null | undefined;
+  authors: string[] | null | undefined;
+  authorsCount: number | null | undefined;
+  publishedAt: string | null | undefined;
+  featuredOn: string | null | undefined;
+  organization: string | null | undefined;
+  githubUrl: string | null | undefined;
+  projectUrl: string | null | undefined;
+  keywords: string[] | null | undefined;
 }
 
-async function checkDuplicates(db: Db, fields: PaperFields, selfId?: number): Promise<FieldIssue[]> {
-  const arxivId = fields.arxivId?.trim();
-  const keys = fields.title ? await titleKeys(db, [fields.title]) : [];
-  const existing = await findPapersToMerge(db, arxivId ? [arxivId] : [], keys);
+/** Every field checked at once, so that a client can fix them all in one go; throws ValidationError. */
+function cleanFields(fields: PaperFields, creating: boolean): CleanFields {
   const issues: FieldIssue[] = [];
-  for (const paper of existing) {
-    if (paper.id === selfId) continue;
-    if (arxivId && paper.arxiv_id === arxivId)
-      issues.push({ field: 'input.arxivId', message: `paper ${paper.id} already has this arXiv id` });
-    else if (keys[0] && paper.title_key === keys[0] && (!arxivId || !paper.arxiv_id)) {
-      issues.push({ field: 'input.title', message: `paper ${paper.id} already has this title` });
+  const check = <T>(field: string, clean: () => T): T | undefined => {
+    try {
+      return clean();
+    } catch (error) {
+      if (!(error instanceof ValueProblem)) throw error;
+      issues.push({ field: `input.${field}`, message: error.message });
+      return undefined;
+    }
+  };
+  const title =
+    fields.title === undefined && !creating ? undefined : check('title', () => cleanTitle(fields.title ?? ''));
+  const authors = check('authors', () => cleanOptional(fields.authors, cleanAuthorNames));
+  const authorsCount = fields.authorsCount;
+  if (authorsCount != null) {
+    if (authorsCount < 1 || authorsCount > LIST_LIMITS.authors) {
+      issues.push({ field: 'input.authorsCount', message: `must be between 1 and ${LIST_LIMITS.authors}` });
+    } else if (authors && authors.length > 0 && authors.length !== authorsCount) {
+      issues.push({
+        field: 'input.authorsCount',
+        message: `is ${authorsCount} but ${authors.length} authors are listed`,
+      });
     }
   }
-  return issues;
-}
-
-/** Creates a paper, tagged like an imported one; throws ValidationError listing every problem. */
-export async function createPaper(db: Db, fields: PaperFields): Promise<number> {
-  const issues = check(fields, true);
-  if (issues.length === 0) issues.push(...(await checkDuplicates(db, fields)));
+  const organization = check('organization', () =>
+    cleanOptional(fields.organization, (v) => {
+      const name = cleanText(v, 'organizationName');
+      if (name === '') throw new ValueProblem('must not be empty');
+      return name;
+    }),
+  );
+  const clean: CleanFields = {
+    arxivId: check('arxivId', () => cleanOptional(fields.arxivId, cleanArxivId)),
+    title,
+    abstract: check('abstract', () => cleanOptional(fields.abstract, (v) => cleanText(v, 'abstract'))),
+    authors,
+    authorsCount,
+    publishedAt: check('publishedAt', () => cleanOptional(fields.publishedAt, cleanDate)),
+    featuredOn: check('featuredOn', () => cleanOptional(fields.featuredOn, cleanDate)),
+    organization,
+    githubUrl: check('githubUrl', () => cleanOptional(fields.githubUrl, cleanGithubRepo)),
+    projectUrl: check('projectUrl', () => cleanOptional(fields.projectUrl, cleanUrl)),
+    keywords: check('keywords', () => cleanOptional(fields.keywords, cleanKeywords)),
+  };
   if (issues.length > 0) throw new ValidationError(issues);
-  const authors = fields.authors?.map((name) => ({ name: collapse(name), hidden: false })) ?? null;
+  return clean;
+}
+
+/**
+ * The stored paper that a paper with this arXiv id and title would be, by the importer's
+ * rule: the same arXiv id, or the same title where either has no arXiv id.
+ */
+async function findSamePaper(
+  db: Db,
+  arxivId: string | null | undefined,
+  title: string | undefined,
+  selfId?: number,
+): Promise<PaperConflictError | undefined> {
+  const keys = title ? await titleKeys(db, [title]) : [];
+  const existing = await findPapersToMerge(db, arxivId ? [arxivId] : [], keys);
+  const others = existing.filter((p) => p.id !== selfId);
+  const sameId = arxivId ? others.find((p) => p.arxiv_id === arxivId) : undefined;
+  if (sameId) {
+    return new PaperConflictError(sameId.id, 'input.arxivId', `A paper with the arXiv id ${arxivId} exists already.`);
+  }
+  const sameTitle = others.find((p: MergeablePaper) => p.title_key === keys[0] && (!arxivId || !p.arxiv_id));
+  if (sameTitle) return new PaperConflictError(sameTitle.id, 'input.title', 'A paper with this title exists already.');
+  return undefined;
+}
+
+/**
+ * Creates a paper, tagged like an imported one; returns its id. Throws ValidationError listing
+ * every bad field, or PaperConflictError naming the paper that exists already. Concurrent
+ * creations of one paper queue on the writers' lock: the first creates it, the others find it.
+ */
+export async function createPaper(db: Db, fields: PaperFields): Promise<WrittenPaper> {
+  const clean = cleanFields(fields, true);
+  const authors = clean.authors && clean.authors.length > 0 ? clean.authors : null;
   const record: PaperRecord = {
     line: 0,
-    arxivId: fields.arxivId?.trim() || null,
-    title: collapse(fields.title ?? ''),
-    abstract: collapse(fields.abstract ?? ''),
-    authorsCount: fields.authorsCount ?? (authors && authors.length > 0 ? authors.length : null),
-    publishedAt: fields.publishedAt ?? null,
-    featuredOn: fields.featuredOn ?? null,
+    arxivId: clean.arxivId ?? null,
+    title: clean.title ?? '',
+    abstract: clean.abstract ?? '',
+    authorsCount: clean.authorsCount ?? authors?.length ?? null,
+    publishedAt: clean.publishedAt ?? null,
+    featuredOn: clean.featuredOn ?? null,
     upvotes: 0,
-    organization: fields.organization ? { name: collapse(fields.organization), displayName: null } : null,
-    githubUrl: fields.githubUrl ?? null,
-    projectUrl: fields.projectUrl ?? null,
-    authors: authors && authors.length > 0 ? authors : null,
-    keywords: fields.keywords ? cleanKeywords(fields.keywords) : null,
+    organization: clean.organization ? { name: clean.organization, displayName: null } : null,
+    githubUrl: clean.githubUrl ?? null,
+    projectUrl: clean.projectUrl ?? null,
+    authors: authors?.map((name) => ({ name, hidden: false })) ?? null,
+    keywords: clean.keywords ?? null,
   };
-  await upsertPaperRecords(db, [record], await loadTagger(db));
-  const [created] = await findPapersToMerge(
-    db,
-    record.arxivId ? [record.arxivId] : [],
-    await titleKeys(db, [record.title]),
-  );
-  if (!created) throw new Error('the created paper was not found');
-  return created.id;
+  return inWriteTransaction(db, async (trx) => {
+    const conflict = await findSamePaper(trx, record.arxivId, record.title);
+    if (conflict) throw conflict;
+    const { ids } = await upsertPaperRecords(trx, [record], await loadTagger(trx));
+    const [id] = ids;
+    if (id === undefined) throw new Error('the import path wrote no paper');
+    return readWrittenPaper(trx, id);
+  });
 }
 
 /** Changes the given fields of a paper; re-tags it when its text changed. */
-export async function updatePaper(db: Db, id: number, fields: PaperFields): Promise<void> {
-  const issues = check(fields, false);
-  if (issues.length > 0) throw new ValidationError(issues);
-  const current = await findMergeablePaper(db, id);
-  if (!current) throw new NotFoundError(`No paper has this id.`);
-  const duplicates = await checkDuplicates(db, fields, id);
-  if (duplicates.length > 0) throw new ValidationError(duplicates);
-  const { id: _id, title_key: _key, has_authors: _has, ...stored } = current;
-  const next: ImportedPaper = { ...stored };
-  const set = <K extends keyof ImportedPaper>(key: K, value: ImportedPaper[K] | undefined) => {
-    if (value !== undefined) next[key] = value;
-  };
-  set('arxiv_id', fields.arxivId === undefined ? undefined : fields.arxivId?.trim() || null);
-  set('title', fields.title == null ? undefined : collapse(fields.title));
-  set('abstract', fields.abstract === undefined ? undefined : collapse(fields.abstract ?? ''));
-  set(
-    'authors_count',
-    fields.authorsCount === undefined
-      ? fields.authors
-        ? fields.authors.length || null
-        : undefined
-      : fields.authorsCount,
-  );
-  set('published_at', fields.publishedAt);
-  set('featured_on', fields.featuredOn);
-  set('github_url', fields.githubUrl);
-  set('project_url', fields.projectUrl);
-  set('keywords', fields.keywords === undefined ? undefined : cleanKeywords(fields.keywords ?? []));
-  if (fields.organization !== undefined) {
-    const name = fields.organization ? collapse(fields.organization) : null;
-    next.organization_id = name
-      ? ((await upsertOrganizations(db, [{ name, displayName: null }])).get(name) ?? null)
-      : null;
-  }
-  await updatePapers(db, [{ ...next, id }]);
-  if (fields.authors !== undefined) {
-    await replacePaperAuthors(db, [
-      { paperId: id, names: (fields.authors ?? []).map((name) => ({ name: collapse(name), hidden: false })) },
-    ]);
-  }
-  const textChanged =
-    next.title !== stored.title ||
-    next.abstract !== stored.abstract ||
-    next.keywords.join('\n') !== stored.keywords.join('\n');
-  if (textChanged) await tagPaperTexts(db, await loadTagger(db), [{ id, ...next }]);
+export async function updatePaper(db: Db, id: number, fields: PaperFields): Promise<WrittenPaper> {
+  const clean = cleanFields(fields, false);
+  return inWriteTransaction(db, async (trx) => {
+    const current = await findMergeablePaper(trx, id);
+    if (!current) throw new NotFoundError('No paper has this id.');
+    const { id: _id, title_key: _key, has_authors: _has, ...stored } = current;
+    const next: ImportedPaper = { ...stored };
+    const set = <K extends keyof ImportedPaper>(key: K, value: ImportedPaper[K] | undefined) => {
+      if (value !== undefined) next[key] = value;
+    };
+    set('arxiv_id', clean.arxivId);
+    set('title', clean.title);
+    set('abstract', clean.abstract === null ? '' : clean.abstract);
+    set(
+      'authors_count',
+      clean.authorsCount === undefined
+        ? clean.authors
+          ? clean.authors.length || null
+          : undefined
+        : clean.authorsCount,
+    );
+    set('published_at', clean.publishedAt);
+    set('featured_on', clean.featuredOn);
+    set('github_url', clean.githubUrl);
+    set('project_url', clean.projectUrl);
+    set('keywords', clean.keywords === null ? [] : clean.keywords);
+    if (next.arxiv_id !== stored.arxiv_id || next.title !== stored.title) {
+      const conflict = await findSamePaper(trx, next.arxiv_id, next.title, id);
+      if (conflict) throw conflict;
+    }
+    if (clean.organization !== undefined) {
+      next.organization_id = clean.organization
+        ? ((await upsertOrganizations(trx, [{ name: clean.organization, displayName: null }])).get(
+            clean.organization,
+          ) ?? null)
+        : null;
+    }
+    await updatePapers(trx, [{ ...next, id }]);
+    if (clean.authors !== undefined) {
+      await replacePaperAuthors(trx, [
+        { paperId: id, names: (clean.authors ?? []).map((name) => ({ name, hidden: false })) },
+      ]);
+    }
+    const textChanged =
+      next.title !== stored.title ||
+      next.abstract !== stored.abstract ||
+      next.keywords.join('\n') !== stored.keywords.join('\n');
+    if (textChanged) await tagPaperTexts(trx, await loadTagger(trx), [{ id, ...next }]);
+    return readWrittenPaper(trx, id);
+  });
+}
+
+/** Deletes a paper with its topics, author list and votes; NotFoundError when there is none. */
+export async function deletePaper(db: Db, id: number): Promise<void> {
+  const deleted = await inWriteTransaction(db, (trx) => deletePaperRow(trx, id));
+  if (!deleted) throw new NotFoundError('No paper has this id.');
+}
+
+/**
+ * Adds (or takes back) this key's vote for a paper. `changed` is false when the key had already
+ * voted (or had not). Votes do not take the writers' lock: each is one atomic statement, read
+ * back in the same transaction.
+ */
+export async function vote(
+  db: Db,
+  paperId: number,
+  keyId: number,
+  direction: 'up' | 'remove',
+): Promise<{ changed: boolean; written: WrittenPaper }> {
+  return inTransaction(db, async (trx) => {
+    const upvotes = await (direction === 'up' ? addVote : removeVote)(trx, paperId, keyId);
+    return { changed: upvotes !== undefined, written: await readWrittenPaper(trx, paperId) };
+  });
 }

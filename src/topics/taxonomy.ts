@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type Db, inTransaction } from '../db/database.ts';
-import { insertMissingTopics, insertTopicRules, type TaxonomyEntry, type TopicRuleRow } from '../db/queries/topics.ts';
+import type { Db } from '../db/database.ts';
+import { insertTopicRules, type TopicRuleRow } from '../db/queries/topic-rules.ts';
+import { insertMissingTopics, type TaxonomyEntry } from '../db/queries/topics.ts';
+import { inTransaction } from '../db/transaction.ts';
 
 const DATA = new URL('../../data/', import.meta.url);
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
   );
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'papergraph-authors-'));
   await importFile(t.db, writeJsonl(path.join(tmp, 'papers.jsonl'), entries));
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 
@@ -135,7 +135,7 @@ describe('batching with authors', () => {
     query ($first: Int!) {
       papers(first: $first) {
         nodes {
-          authors { name author { paperCount papers(first: 3) { nodes { title authors { name } organization { name } } } } }
+          authors(first: 10) { name author { paperCount papers(first: 3) { nodes { title authors(first: 10) { name } organization { name } } } } }
         }
       }
     }

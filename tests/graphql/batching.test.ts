@@ -27,7 +27,7 @@ beforeAll(async () => {
       }),
     ),
   );
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 
@@ -78,5 +78,24 @@ describe('batching: statements grow with depth, not with the number of objects',
     const large = await statementsFor(query, { first: 50 });
     expect(large.count).toBe(small.count);
     expect(large.count).toBeLessThanOrEqual(10);
+  });
+
+  it('facets of nested connections: one statement per facet kind, for 2 areas as for 15', async () => {
+    const query = /* GraphQL */ `
+      query ($slugs: [String!]) {
+        topics(slugs: $slugs) { papers(first: 1) { totalCount facets(limit: 3) { topics { count } organizations { count } years { year count } } } }
+      }
+    `;
+    const areas = await t.db.selectFrom('topics').select('slug').where('parent_id', 'is', null).orderBy('id').execute();
+    expect(areas.length).toBeGreaterThanOrEqual(15);
+    const counts: number[] = [];
+    for (const n of [2, 15]) {
+      const slugs = areas.slice(0, n).map((a) => a.slug);
+      t.statements.reset();
+      const data = await gqlData<{ topics: { papers: { facets: { years: unknown[] } } }[] }>(app, query, { slugs });
+      expect(data.topics).toHaveLength(n);
+      counts.push(t.statements.count);
+    }
+    expect(counts[1]).toBe(counts[0]);
   });
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   await addPapers(t.db, [
     record({ title: 'Featured yesterday', arxivId: '2601.99999', featuredOn: '2026-01-07', upvotes: 3 }),
   ]);
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 

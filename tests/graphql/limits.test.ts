@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../src/limits.ts';
-import { createRateLimiter } from '../../src/rate-limit.ts';
+import { LIMITS } from '../../src/plugins/limits.ts';
+import { COST_LIMITS } from '../../src/plugins/query-cost.ts';
+import { createRateLimiter } from '../../src/plugins/rate-limit.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { loadSample } from '../helpers/fixtures.ts';
@@ -11,7 +12,7 @@ let app: App;
 beforeAll(async () => {
   t = await createTestDb();
   await loadSample(t.db);
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 
@@ -66,13 +67,19 @@ describe('query limits', () => {
     await rejected(`{${'a{'.repeat(20000)}b${'}'.repeat(20001)}`, /nested more than/);
   });
 
-  it(`more than ${LIMITS.maxNodes} requested nodes, counted with page sizes (also through variables)`, async () => {
+  it(`more than ${COST_LIMITS.maxNodes} requested nodes, counted with page sizes (also through variables)`, async () => {
     const query =
       'query ($n: Int) { papers(first: 100) { nodes { topics { papers(first: $n) { nodes { organization { papers(first: 100) { totalCount } } } } } } } }';
     const result = await post({ query, variables: { n: 100 } });
+    // Every object counts: the connection, its 100 papers, their topics (at most 4 each), one
+    // connection per topic with n papers, each paper's organization and its connection.
+    const papers = 100;
+    const topics = papers * 4;
+    const nested = topics * 100;
+    const expected = 1 + papers + topics + topics + nested * 3;
     expect(result.body.errors?.[0]).toMatchObject({
       extensions: { code: 'QUERY_TOO_COSTLY' },
-      message: expect.stringMatching(/1010100 nodes; the limit is 50000/),
+      message: expect.stringContaining(`${expected} nodes; the limit is ${COST_LIMITS.maxNodes}`),
     });
     expect((await post({ query, variables: { n: 2 } })).body.errors).toBeUndefined();
   });
@@ -81,7 +88,8 @@ describe('query limits', () => {
     const result = await post({
       query: '{ papers(first: 10) { nodes { topics { papers(first: 5) { totalCount } } } } }',
     });
-    expect(result.body.extensions?.cost).toEqual({ requestedNodes: 10 + 10 * 5, maxNodes: LIMITS.maxNodes });
+    // The connection, 10 papers, at most 4 topics each, a connection per topic.
+    expect(result.body.extensions?.cost).toEqual({ requestedNodes: 1 + 10 + 40 + 40, maxNodes: COST_LIMITS.maxNodes });
   });
 
   it('no field suggestions that would leak the schema', async () => {
@@ -107,7 +115,7 @@ describe('query limits', () => {
 
 describe('rate limiting', () => {
   it('answers 429 with RateLimit headers past the limit, per client', async () => {
-    const limited = createApp({ db: t.db, rateLimit: { limiter: createRateLimiter({ perMinute: 3 }), perMinute: 3 } });
+    const limited = await createApp({ db: t.db, rateLimit: createRateLimiter({ perMinute: 3 }) });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
       const ok = await post({ query: '{ __typename }' }, limited);
@@ -121,7 +129,7 @@ describe('rate limiting', () => {
     expect(over.headers.get('ratelimit-limit')).toBe('3');
     expect(over.body.errors?.[0]).toMatchObject({
       extensions: { code: 'RATE_LIMITED' },
-      message: expect.stringMatching(/Rate limit exceeded: 3 requests a minute/),
+      message: expect.stringMatching(/Rate limit exceeded: 3 operations a minute/),
     });
   });
 });

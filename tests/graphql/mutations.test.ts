@@ -6,6 +6,7 @@ import { type App, createApp } from '../../src/yoga.ts';
 import { apiEntry } from '../helpers/api-records.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { countRows, loadSample } from '../helpers/fixtures.ts';
+import { gql } from '../helpers/gql.ts';
 
 let t: TestDb;
 let app: App;
@@ -17,9 +18,9 @@ beforeAll(async () => {
   keys.write = (await createApiKey(t.db, 'writer', ['write'])).key;
   keys.admin = (await createApiKey(t.db, 'admin', ['admin'])).key;
   const revoked = await createApiKey(t.db, 'old', ['write']);
-  await revokeApiKey(t.db, String(revoked.row.id));
+  await revokeApiKey(t.db, revoked.row.id);
   keys.revoked = revoked.key;
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 
@@ -36,14 +37,8 @@ function payload<T>(result: Result, name: string): T {
   return value as unknown as T;
 }
 
-async function send(query: string, variables: Record<string, unknown>, key?: string): Promise<Result> {
-  const response = await app.fetch('http://papergraph.test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as Omit<Result, 'status'>) };
-}
+const send = (query: string, variables: Record<string, unknown>, key?: string) =>
+  gql(app, query, variables, { key }) as Promise<Result>;
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreatePaperInput!) {
@@ -51,6 +46,7 @@ const CREATE = /* GraphQL */ `
       __typename
       ... on CreatePaperPayload { clientMutationId paper { id title arxivId authorsCount authors { name } topics { slug } organization { name } } }
       ... on ValidationError { message issues { field message } }
+      ... on PaperConflictError { field existingPaper { id title } }
       ... on ForbiddenError { message }
     }
   }
@@ -130,7 +126,7 @@ describe('papers', () => {
     expect(topics).toContain('llm-agents');
   });
 
-  it('createPaper reports every invalid field, and duplicates, as a ValidationError', async () => {
+  it('createPaper reports every invalid field as a ValidationError, and a duplicate as a PaperConflictError', async () => {
     const bad = await send(
       CREATE,
       { input: { title: '  ', githubUrl: 'https://gitlab.com/x', authorsCount: 0, arxivId: 'nope' } },
@@ -143,13 +139,15 @@ describe('papers', () => {
     expect(fields).toEqual(['input.arxivId', 'input.authorsCount', 'input.githubUrl', 'input.title']);
     const duplicate = await send(CREATE, { input: { title: 'Another title', arxivId: '2601.00001' } }, keys.write);
     expect(duplicate.data?.createPaper).toMatchObject({
-      __typename: 'ValidationError',
-      issues: [{ field: 'input.arxivId' }],
+      __typename: 'PaperConflictError',
+      field: 'input.arxivId',
+      existingPaper: { title: newPaper.title },
     });
     const sameTitle = await send(CREATE, { input: { title: 'tiny LANGUAGE models.' } }, keys.write);
     expect(sameTitle.data?.createPaper).toMatchObject({
-      __typename: 'ValidationError',
-      issues: [{ field: 'input.title' }],
+      __typename: 'PaperConflictError',
+      field: 'input.title',
+      existingPaper: { title: 'Tiny language models' },
     });
   });
 
@@ -173,7 +171,8 @@ describe('papers', () => {
     );
     expect(result.data?.updatePaper).toMatchObject({
       __typename: 'UpdatePaperPayload',
-      paper: { title: 'Text-to-image diffusion models', projectUrl: 'https://example.org' },
+      // Links are stored as the URL parser writes them back.
+      paper: { title: 'Text-to-image diffusion models', projectUrl: 'https://example.org/' },
     });
     const topics = payload<{ paper: { topics: { slug: string }[] } }>(result, 'updatePaper').paper.topics.map(
       (x) => x.slug,

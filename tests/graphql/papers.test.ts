@@ -36,7 +36,7 @@ beforeAll(async () => {
       record({ title: `Tied paper ${String(i).padStart(2, '0')}`, publishedAt: '2024-06-04', upvotes: 2 }),
     ),
   );
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 

@@ -5,7 +5,7 @@
 // Also: the counts and dates that triggers keep for those indexes follow every kind of write.
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countFacets } from '../../src/db/queries/papers.ts';
+import { countFacets } from '../../src/db/queries/paper-facets.ts';
 import { encodeGlobalId } from '../../src/schema/global-id.ts';
 import { type App, createApp } from '../../src/yoga.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -41,7 +41,7 @@ beforeAll(async () => {
     t.db,
   );
   await sql`vacuum analyze`.execute(t.db);
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 }, 120_000);
 afterAll(() => t?.destroy());
 
@@ -178,8 +178,9 @@ describe('facets of a large topic', () => {
   it('are exact below the sample size, and estimated within 20% above it', async () => {
     const area = await sql<{ id: number }>`select id from topics where slug = 'language-models'`.execute(t.db);
     const id = area.rows[0]?.id as number;
-    const exact = await countFacets(t.db, 'topic', id, {}, 100, 1_000_000);
-    const estimate = await countFacets(t.db, 'topic', id, {}, 5, 1_000);
+    const [exact] = await countFacets(t.db, 'topic', [id], {}, 100, 1_000_000);
+    const [estimate] = await countFacets(t.db, 'topic', [id], {}, 5, 1_000);
+    if (!exact || !estimate) throw new Error('no facets');
     expect(exact.sampleEvery).toBe(1);
     expect(estimate.sampleEvery).toBeGreaterThan(1);
     const close = (a: { count: number } | undefined, b: { count: number }) =>

@@ -16,7 +16,7 @@ beforeAll(async () => {
     record({ title: 'A paper about compression', abstract: 'We study knowledge distillation from a large teacher.' }),
     record({ title: 'A survey of knowledge distillation', abstract: 'We survey knowledge distillation methods.' }),
   ]);
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 

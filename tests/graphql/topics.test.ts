@@ -15,7 +15,7 @@ const taxonomy = JSON.parse(readFileSync(new URL('../../data/topics.json', impor
 beforeAll(async () => {
   t = await createTestDb();
   await loadSample(t.db);
-  app = createApp({ db: t.db });
+  app = await createApp({ db: t.db });
 });
 afterAll(() => t.destroy());
 

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { type CompiledQuery, Kysely, type LogEvent, PGliteDialect, sql } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { type CompiledQuery, Kysely, type LogEvent, sql } from 'kysely';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../../src/db/database.ts';
+import { pgliteOptions } from '../../src/db/embedded.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { PGliteDialect } from '../../src/db/pglite-dialect.ts';
 import type { DB } from '../../src/db/types.ts';
 import { seedTaxonomy } from '../../src/topics/taxonomy.ts';
 
@@ -60,12 +61,24 @@ export async function createTestDb(): Promise<TestDb> {
     };
   }
   const dump = readFileSync(inject('pgliteSnapshot'));
-  const pglite = new PGlite({
-    loadDataDir: new Blob([dump]),
-    parsers: { [types.DATE]: (v: string) => v },
-    extensions: { pg_trgm },
-  });
+  const pglite = new PGlite({ ...pgliteOptions(), loadDataDir: new Blob([dump]) });
   await pglite.waitReady;
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }), log });
   return { db, engine: 'pglite', statements, destroy: () => db.destroy() };
+}
+
+/**
+ * A data folder for the embedded database, already migrated and seeded (from the run's
+ * snapshot): commands and servers started on it skip PGlite's first-time setup (initdb,
+ * seconds of CPU) and the migrations.
+ */
+export async function preparedDataDir(folder: string): Promise<string> {
+  const pglite = new PGlite({
+    ...pgliteOptions(),
+    dataDir: folder,
+    loadDataDir: new Blob([readFileSync(inject('pgliteSnapshot'))]),
+  });
+  await pglite.waitReady;
+  await pglite.close();
+  return folder;
 }

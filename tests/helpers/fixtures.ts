@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.ts';
+import { SAMPLE_FILE } from '../../src/db/prepare.ts';
 import { importFile } from '../../src/import/import-file.ts';
 import type { PaperRecord } from '../../src/import/record.ts';
 import { upsertPaperRecords } from '../../src/import/upsert.ts';
-import { SAMPLE_FILE } from '../../src/setup.ts';
-import { loadTagger } from '../../src/topics/tagging.ts';
+import { loadTagger } from '../../src/topics/tag-papers.ts';
 
 /** Imports the bundled 47-paper sample page. */
 export function loadSample(db: Db) {

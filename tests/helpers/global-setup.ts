@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely, PGliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { TestProject } from 'vitest/node';
-import { openPGlite } from '../../src/db/database.ts';
+import { openPGlite } from '../../src/db/embedded.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { PGliteDialect } from '../../src/db/pglite-dialect.ts';
 import type { DB } from '../../src/db/types.ts';
 import { seedTaxonomy } from '../../src/topics/taxonomy.ts';
 
@@ -16,19 +17,18 @@ declare module 'vitest' {
 }
 
 // Starting PGlite and running the migrations costs seconds; do it once per run and let
-// each test file load the dump into its own in-memory instance.
+// each test file load the dump into its own in-memory instance. Made on PostgreSQL runs too:
+// the CLI and embedded-server tests always start from a prepared embedded data folder.
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'papergraph-test-'));
   const file = path.join(dir, 'migrated.tar.gz');
-  if (!process.env.TEST_DATABASE_URL) {
-    const pglite = await openPGlite();
-    const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
-    await migrateToLatest(db);
-    await seedTaxonomy(db);
-    const dump = await pglite.dumpDataDir('gzip');
-    writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
-    await db.destroy();
-  }
+  const { pglite } = await openPGlite();
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  await migrateToLatest(db);
+  await seedTaxonomy(db);
+  const dump = await pglite.dumpDataDir('gzip');
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  await db.destroy();
   project.provide('pgliteSnapshot', file);
   return () => rmSync(dir, { recursive: true, force: true });
 }

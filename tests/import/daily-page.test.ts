@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../../src/db/database.ts';
+import { SAMPLE_FILE } from '../../src/db/prepare.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
 import { extractLinks, parseDailyPage } from '../../src/import/daily-page.ts';
 import { importFile } from '../../src/import/import-file.ts';
 import { upsertPaperRecords } from '../../src/import/upsert.ts';
-import { SAMPLE_FILE } from '../../src/setup.ts';
-import { loadTagger } from '../../src/topics/tagging.ts';
+import { loadTagger } from '../../src/topics/tag-papers.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { allPapers, countRows, record } from '../helpers/fixtures.ts';
 
@@ -178,8 +178,11 @@ describe('importing into the database', () => {
       upvotes: 7,
       authorsCount: 5,
     });
-    const counts = await inTransaction(t.db, async (trx) => upsertPaperRecords(trx, [reworded], await loadTagger(trx)));
+    const { counts, ids } = await inTransaction(t.db, async (trx) =>
+      upsertPaperRecords(trx, [reworded], await loadTagger(trx)),
+    );
     expect(counts).toEqual({ created: 0, updated: 1, unchanged: 0 });
+    expect(ids).toEqual([paper?.id]);
     const after = await t.db
       .selectFrom('papers')
       .selectAll()

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectFormat, ImportError, importFile } from '../../src/import/import-file.ts';
-import { SAMPLE_FILE } from '../../src/setup.ts';
+import { SAMPLE_FILE } from '../../src/db/prepare.ts';
+import { ImportError } from '../../src/import/import-error.ts';
+import { importFile } from '../../src/import/import-file.ts';
+import { detectFormat } from '../../src/import/read-text.ts';
 import { apiEntry, writeJsonl } from '../helpers/api-records.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { countRows } from '../helpers/fixtures.ts';
@@ -99,12 +101,17 @@ describe('the Daily Papers API format', () => {
     expect(await countRows(t.db, 'papers')).toBe(before + 2);
   });
 
-  it('drops NUL characters, which PostgreSQL text cannot hold, instead of failing the batch', async () => {
+  it('skips a record holding a NUL character (which PostgreSQL text cannot hold), as everywhere, importing the rest', async () => {
     const entry = apiEntry({
       paper: { id: '2503.00100', title: 'A title\u0000 with NUL', summary: 'Abstract\u0000 too.' },
     });
-    expect(await importFile(t.db, writeJsonl(file('nul.jsonl'), [entry]))).toMatchObject({ created: 1, skipped: 0 });
-    expect(await paperByArxiv('2503.00100')).toMatchObject({ title: 'A title with NUL', abstract: 'Abstract too.' });
+    const good = apiEntry({ paper: { id: '2503.00101' } });
+    const summary = await importFile(t.db, writeJsonl(file('nul.jsonl'), [entry, good]));
+    expect(summary).toMatchObject({ created: 1, skipped: 1 });
+    expect(summary.problems).toEqual([
+      { source: file('nul.jsonl'), line: 1, message: 'paper.title must not contain the NUL character (U+0000)' },
+    ]);
+    expect(await paperByArxiv('2503.00100')).toBeUndefined();
   });
 
   it('--strict: the first bad record aborts the file with nothing written', async () => {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_FILE } from '../../src/db/prepare.ts';
 import { parseDailyPage } from '../../src/import/daily-page.ts';
-import { SAMPLE_FILE } from '../../src/setup.ts';
-import { compileTagger, MAX_TOPICS, matchPrefixes, requiredLiterals, type TopicRule } from '../../src/topics/tagger.ts';
+import { matchPrefixes, requiredLiterals } from '../../src/topics/pattern-prefixes.ts';
+import { MAX_TOPICS } from '../../src/topics/scoring.ts';
+import { compileTagger, type TopicRule } from '../../src/topics/tagger.ts';
 import { readDefaultRules } from '../../src/topics/taxonomy.ts';
 
 const sample = parseDailyPage(readFileSync(SAMPLE_FILE, 'utf8')).records;
@@ -28,6 +30,44 @@ describe('the tagger', () => {
           throw new Error(`rule ${rule.topic} /${rule.pattern}/: tagger says ${tagged} for ${JSON.stringify(text)}`);
         }
       }
+    }
+  });
+
+  it('finds the same with every default rule on RE2JS, the linear-time engine', () => {
+    // As above, in the abstract, where the score tells how many matches there were, and with the engine of
+    // rules that could backtrack catastrophically forced on every rule: the same tags, scores and all.
+    const rules = readDefaultRules();
+    const texts = sample.flatMap((r) => [r.title, r.abstract]);
+    for (const rule of rules) {
+      const auto = compileTagger([{ ...rule, weight: 10 }]);
+      const linear = compileTagger([{ ...rule, weight: 10 }], { engine: 'linear' });
+      const own = (requiredLiterals(rule.pattern) ?? []).map((literal) => `A study of ${literal.trim()} methods.`);
+      for (const text of [...texts, ...own]) {
+        const paper = { title: '', abstract: text };
+        const expected = auto.tag(paper);
+        const actual = linear.tag(paper);
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+          throw new Error(
+            `rule ${rule.topic} /${rule.pattern}/: ${JSON.stringify(actual)} for ${JSON.stringify(text)}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('lets a lookahead require words without claiming them, on either engine', () => {
+    const rules: TopicRule[] = [
+      { topic: 'efficiency', pattern: 'efficient(?= training)', weight: 3 },
+      { topic: 'training', pattern: 'training', weight: 3 },
+    ];
+    for (const engine of ['auto', 'linear'] as const) {
+      const tagger = compileTagger(rules, { engine });
+      // Had the match of "efficient(?= training)" claimed " training", it would shadow the match of "training".
+      expect(tagger.tag({ title: 'Efficient training', abstract: '' }).map((t) => t.topic)).toEqual([
+        'efficiency',
+        'training',
+      ]);
+      expect(tagger.tag({ title: 'Efficient inference', abstract: '' })).toEqual([]);
     }
   });
 

@@ -38,14 +38,24 @@ export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
   return (await db.selectFrom('api_keys').select(COLUMNS).orderBy('id', 'desc').execute()) as ApiKeyRow[];
 }
 
-/** Revokes the key with this id or prefix; returns the revoked rows (none when unknown or already revoked). */
-export async function revokeApiKey(db: Db, idOrPrefix: string): Promise<ApiKeyRow[]> {
-  const byId = /^\d+$/.test(idOrPrefix) ? Number(idOrPrefix) : -1;
+/** Keys whose id or prefix is this (a prefix may match several), revoked or not, oldest first. */
+export async function findApiKeysByIdOrPrefix(db: Db, idOrPrefix: string): Promise<ApiKeyRow[]> {
+  const byId = /^\d{1,9}$/.test(idOrPrefix) ? Number(idOrPrefix) : -1;
+  return (await db
+    .selectFrom('api_keys')
+    .select(COLUMNS)
+    .where((eb) => eb.or([eb('id', '=', byId), eb('prefix', '=', idOrPrefix)]))
+    .orderBy('id')
+    .execute()) as ApiKeyRow[];
+}
+
+/** Revokes the key with this id; returns it (none when unknown or already revoked). */
+export async function revokeApiKey(db: Db, id: number): Promise<ApiKeyRow[]> {
   return (await db
     .updateTable('api_keys')
     .set({ revoked_at: sql`now()` })
     .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('id', '=', byId), eb('prefix', '=', idOrPrefix)]))
+    .where('id', '=', id)
     .returning(COLUMNS)
     .execute()) as ApiKeyRow[];
 }

@@ -50,16 +50,20 @@ export interface PaperAuthorRow {
   name: string;
 }
 
-/** The authors of these papers, in order within each paper; the caller groups by paper_id. */
-export function findAuthorsOfPapers(db: Db, paperIds: readonly number[]): Promise<PaperAuthorRow[]> {
-  return db
-    .selectFrom('paper_authors as pa')
-    .innerJoin('authors as a', 'a.id', 'pa.author_id')
-    .select(['pa.paper_id', 'pa.position', 'pa.hidden', 'pa.author_id', 'a.name'])
-    .where('pa.paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
-    .orderBy('pa.paper_id')
-    .orderBy('pa.position')
-    .execute();
+/** The first `limit` authors of each of these papers, in order within each paper; the caller groups by paper_id. */
+export function findAuthorsOfPapers(db: Db, paperIds: readonly number[], limit: number): Promise<PaperAuthorRow[]> {
+  return (
+    db
+      .selectFrom('paper_authors as pa')
+      .innerJoin('authors as a', 'a.id', 'pa.author_id')
+      .select(['pa.paper_id', 'pa.position', 'pa.hidden', 'pa.author_id', 'a.name'])
+      .where('pa.paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
+      // Positions run from 1 without gaps (replacePaperAuthors writes them so).
+      .where('pa.position', '<=', limit)
+      .orderBy('pa.paper_id')
+      .orderBy('pa.position')
+      .execute()
+  );
 }
 
 /** Authors with these ids, in no particular order (the loader sorts). */

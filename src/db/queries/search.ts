@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../database.ts';
-import { applyFilter, PAPER_COLUMNS, type Paper, type PaperFilter, papersQuery } from './papers.ts';
+import { applyFilter, type PaperFilter } from './paper-lists.ts';
+import { type ListedPaper, PAPER_COLUMNS, papersQuery } from './papers.ts';
 
 /**
  * How a search matched: the full text (title weighted above abstract), or, when that finds
@@ -9,7 +10,7 @@ import { applyFilter, PAPER_COLUMNS, type Paper, type PaperFilter, papersQuery }
 export type SearchMode = 'fulltext' | 'similarity';
 
 export interface SearchHit {
-  paper: Paper;
+  paper: ListedPaper;
   rank: number;
   /** A snippet of the abstract with the matched words in <mark>…</mark>; null for similarity hits. */
   highlight: string | null;
@@ -45,11 +46,26 @@ function matching(db: Db, text: string, mode: SearchMode, filter: PaperFilter) {
     .select(['p.id', rank.as('rank')]);
 }
 
-/** One page of hits, best first (rank, then id), with highlights for the page's papers only. */
+/**
+ * Whether a title search for this text can use the trigram index: pg_trgm takes trigrams from
+ * letters and digits only, so a text of punctuation gives none, and the similarity operator
+ * would then compare every title of the table.
+ */
+export function hasTrigrams(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/**
+ * One page of hits, best first (rank, then id), with highlights for the page's papers only.
+ * A similarity search of a text without trigrams finds nothing, without reading any title.
+ */
 export async function searchPapers(db: Db, text: string, filter: PaperFilter, page: SearchPage): Promise<SearchHit[]> {
-  let ranked = db.selectFrom(matching(db, text, page.mode, filter).as('r')).selectAll('r');
+  if (page.mode === 'similarity' && !hasTrigrams(text)) return [];
+  let ranked = db.selectFrom(matching(db, text, page.mode, filter).as('r')).select(['r.id', 'r.rank']);
   if (page.after) {
-    ranked = ranked.where(sql<boolean>`(r.rank, r.id) < (${page.after.rank}::real, ${page.after.id}::int)`);
+    // Compared as float8: the rank (a real) widens exactly, and a forged cursor value out of
+    // real's range is just a number, not a cast error.
+    ranked = ranked.where(sql<boolean>`(r.rank::float8, r.id) < (${page.after.rank}::float8, ${page.after.id}::int)`);
   }
   const top = ranked.orderBy('r.rank', 'desc').orderBy('r.id', 'desc').limit(page.limit);
   const highlight: RawBuilder<string | null> =
@@ -64,11 +80,12 @@ export async function searchPapers(db: Db, text: string, filter: PaperFilter, pa
     .orderBy('t.rank', 'desc')
     .orderBy('t.id', 'desc')
     .execute();
-  return rows.map(({ rank, highlight: h, ...paper }) => ({ paper: paper as Paper, rank, highlight: h }));
+  return rows.map(({ rank, highlight: h, ...paper }) => ({ paper, rank, highlight: h }));
 }
 
 /** How many papers match the search in this mode, with the filter. */
 export async function countSearch(db: Db, text: string, filter: PaperFilter, mode: SearchMode): Promise<number> {
+  if (mode === 'similarity' && !hasTrigrams(text)) return 0;
   const row = await db
     .selectFrom(matching(db, text, mode, filter).as('r'))
     .select(sql<number>`count(*)::int`.as('n'))

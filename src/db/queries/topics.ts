@@ -1,12 +1,16 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 import type { TopicRow } from '../types.ts';
+import { topicAndChildren } from './topic-tree.ts';
+
+/** The columns of a TopicRow. */
+const TOPIC_COLUMNS = ['id', 'slug', 'name', 'description', 'parent_id', 'position', 'paper_count'] as const;
 
 /** Topics with these ids, in no particular order (the loader sorts). */
 export function findTopicsByIds(db: Db, ids: readonly number[]): Promise<TopicRow[]> {
   return db
     .selectFrom('topics')
-    .selectAll()
+    .select(TOPIC_COLUMNS)
     .where('id', '=', sql<number>`any(${[...ids]}::int[])`)
     .execute();
 }
@@ -15,14 +19,14 @@ export function findTopicsByIds(db: Db, ids: readonly number[]): Promise<TopicRo
 export function findTopicsBySlugs(db: Db, slugs: readonly string[]): Promise<TopicRow[]> {
   return db
     .selectFrom('topics')
-    .selectAll()
+    .select(TOPIC_COLUMNS)
     .where('slug', '=', sql<string>`any(${[...slugs]}::text[])`)
     .execute();
 }
 
 /** Every topic, areas and their topics, in taxonomy order (parents before their children). */
 export function findAllTopics(db: Db, options: { rootsOnly?: boolean } = {}): Promise<TopicRow[]> {
-  let query = db.selectFrom('topics').selectAll();
+  let query = db.selectFrom('topics').select(TOPIC_COLUMNS);
   if (options.rootsOnly) query = query.where('parent_id', 'is', null);
   return query.orderBy('position').orderBy('id').execute();
 }
@@ -31,7 +35,7 @@ export function findAllTopics(db: Db, options: { rootsOnly?: boolean } = {}): Pr
 export function findChildTopics(db: Db, parentIds: readonly number[]): Promise<TopicRow[]> {
   return db
     .selectFrom('topics')
-    .selectAll()
+    .select(TOPIC_COLUMNS)
     .where('parent_id', '=', sql<number>`any(${[...parentIds]}::int[])`)
     .orderBy('position')
     .orderBy('id')
@@ -45,13 +49,28 @@ export function findTopicsOfPapers(db: Db, paperIds: readonly number[]): Promise
   return db
     .selectFrom('paper_topics as pt')
     .innerJoin('topics as t', 't.id', 'pt.topic_id')
-    .selectAll('t')
+    .select(TOPIC_COLUMNS.map((column) => `t.${column}` as const))
     .select(['pt.paper_id', 'pt.score'])
     .where('pt.paper_id', '=', sql<number>`any(${[...paperIds]}::int[])`)
     .orderBy('pt.paper_id')
     .orderBy('pt.score', 'desc')
     .orderBy('t.position')
     .execute();
+}
+
+/**
+ * For each of these papers, the slugs of its topics and of their areas (what a paperAdded
+ * subscriber filters on), in key order; empty for a paper without topics.
+ */
+export async function findTopicSlugsWithAreas(db: Db, paperIds: readonly number[]): Promise<string[][]> {
+  const { rows } = await sql<{ paper_id: number; slug: string }>`
+    select distinct pt.paper_id, s.slug from paper_topics pt
+    join topics t on t.id = pt.topic_id
+    join topics s on s.id = t.id or s.id = t.parent_id
+    where pt.paper_id = any(${[...paperIds]}::int[])`.execute(db);
+  const bySlug = new Map<number, string[]>();
+  for (const row of rows) bySlug.set(row.paper_id, [...(bySlug.get(row.paper_id) ?? []), row.slug]);
+  return paperIds.map((id) => bySlug.get(id) ?? []);
 }
 
 export interface TaxonomyEntry {
@@ -83,41 +102,6 @@ export async function insertMissingTopics(db: Db, entries: readonly TaxonomyEntr
       .execute();
   }
   return [...addedSlugs];
-}
-
-export interface TopicRuleRow {
-  topic: string;
-  pattern: string;
-  weight: number;
-}
-
-/** The tagger's rules, with their topic's slug, for topics without children. */
-export function findTopicRules(db: Db): Promise<TopicRuleRow[]> {
-  return db
-    .selectFrom('topic_rules as r')
-    .innerJoin('topics as t', 't.id', 'r.topic_id')
-    .select(['t.slug as topic', 'r.pattern', 'r.weight'])
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('topics as c').select('c.id').whereRef('c.parent_id', '=', 't.id'))))
-    .orderBy('r.id')
-    .execute();
-}
-
-/** Adds rules (by topic slug); a rule already present for its topic is left alone. */
-export async function insertTopicRules(db: Db, rules: readonly TopicRuleRow[]): Promise<void> {
-  if (rules.length === 0) return;
-  const ids = new Map(
-    (await findTopicsBySlugs(db, [...new Set(rules.map((r) => r.topic))])).map((t) => [t.slug, t.id]),
-  );
-  const values = rules.flatMap((r) => {
-    const topicId = ids.get(r.topic);
-    return topicId === undefined ? [] : [{ topic_id: topicId, pattern: r.pattern, weight: r.weight }];
-  });
-  if (values.length === 0) return;
-  await db
-    .insertInto('topic_rules')
-    .values(values)
-    .onConflict((oc) => oc.columns(['topic_id', 'pattern']).doNothing())
-    .execute();
 }
 
 /** Every paper's match keys with its topic slugs, best score first (for evaluating the tagger). */
@@ -164,10 +148,6 @@ export async function updateTopic(
   changes: { name?: string | undefined; description?: string | undefined },
 ): Promise<TopicRow | undefined> {
   const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-  // Writers of paper topics lock every topic row in id order (the paper_count trigger,
-  // migration 040000); taking them the same way before touching one keeps this transaction,
-  // which re-tags papers next, from deadlocking with them.
-  await sql`select 1 from topics order by id for no key update`.execute(db);
   return db
     .updateTable('topics')
     .set({ ...set, updated_at: sql`now()` })
@@ -176,31 +156,11 @@ export async function updateTopic(
     .executeTakeFirst();
 }
 
-/** Replaces a topic's tagger rules; returns the patterns it had before. */
-export async function replaceTopicRules(
-  db: Db,
-  topicId: number,
-  rules: readonly { pattern: string; weight: number }[],
-): Promise<string[]> {
-  const old = await db.deleteFrom('topic_rules').where('topic_id', '=', topicId).returning('pattern').execute();
-  if (rules.length > 0) {
-    await db
-      .insertInto('topic_rules')
-      .values(rules.map((r) => ({ topic_id: topicId, pattern: r.pattern, weight: r.weight })))
-      .execute();
-  }
-  return old.map((r) => r.pattern);
-}
-
 /** Ids of the papers tagged with this topic. */
 export async function findPaperIdsOfTopic(db: Db, topicId: number): Promise<number[]> {
   const rows = await db.selectFrom('paper_topics').select('paper_id').where('topic_id', '=', topicId).execute();
   return rows.map((r) => r.paper_id);
 }
-
-/** The scope of a topic: itself and, for an area, its children. */
-const topicScope = (topicId: number) =>
-  sql`(select t.id from topics t where t.id = ${topicId} or t.parent_id = ${topicId})`;
 
 /**
  * Papers of a topic per period between two dates (inclusive), every period present (zero
@@ -221,7 +181,7 @@ export async function countTopicTrend(
     left join papers p
       on date_trunc(${unit}, p.published_at) = s.period
      and p.published_at between ${from}::date and ${to}::date
-     and p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in ${topicScope(topicId)})
+     and p.id in (select pt.paper_id from paper_topics pt where pt.topic_id in ${topicAndChildren(sql<number[]>`array[${topicId}::int]`)})
     group by s.period order by s.period`.execute(db);
   return result.rows;
 }
@@ -237,10 +197,34 @@ export async function findRelatedTopics(
     cross join lateral (
       select other.topic_id, count(distinct other.paper_id)::int as count
       from paper_topics mine join paper_topics other on other.paper_id = mine.paper_id
-      where mine.topic_id in (select t.id from topics t where t.id = s.id or t.parent_id = s.id)
-        and other.topic_id not in (select t.id from topics t where t.id = s.id or t.parent_id = s.id)
+      where mine.topic_id in ${topicAndChildren(sql<number[]>`array[s.id]`)}
+        and other.topic_id not in ${topicAndChildren(sql<number[]>`array[s.id]`)}
       group by other.topic_id order by count(distinct other.paper_id) desc, other.topic_id limit ${limit}) r`.execute(
     db,
   );
   return result.rows;
+}
+
+/**
+ * The catalogue writers' lock: every topic row, in id order, until the transaction ends.
+ * Writers of paper topics take these rows anyway (the paper_count trigger of migration 040000
+ * locks them all on a transaction's first paper_topics write); a writer that takes them
+ * first, before it locks any paper, author or organization row, can never hold one of those
+ * while waiting for the topics, so writers queue instead of deadlocking. FOR NO KEY UPDATE
+ * leaves readers and foreign-key checks (FOR KEY SHARE) unblocked.
+ */
+export async function lockTopicsForWriting(db: Db): Promise<void> {
+  await sql`select 1 from topics order by id for no key update`.execute(db);
+}
+
+/** The sizes of the taxonomy that bound some lists of the API: topics in all, areas, and the most children of an area. */
+export async function findTaxonomySize(db: Db): Promise<{ topics: number; roots: number; maxChildren: number }> {
+  const { rows } = await sql<{ topics: number; roots: number; max_children: number }>`
+    select (select count(*)::int from topics) as topics,
+      (select count(*)::int from topics where parent_id is null) as roots,
+      coalesce((select max(n) from (select count(*)::int as n from topics where parent_id is not null group by parent_id) c), 0)::int as max_children`.execute(
+    db,
+  );
+  const row = rows[0];
+  return { topics: row?.topics ?? 0, roots: row?.roots ?? 0, maxChildren: row?.max_children ?? 0 };
 }

@@ -1,7 +1,11 @@
+// The tagger meets the database: it is built from the stored rules, and tags papers by
+// replacing their topics. (topics/tagger.ts is the pure engine.)
 import type { Db } from '../db/database.ts';
 import { type PaperTopicInput, replacePaperTopics } from '../db/queries/paper-topics.ts';
 import { findPaperTexts } from '../db/queries/papers.ts';
-import { findAllTopics, findTopicRules } from '../db/queries/topics.ts';
+import { findTopicRules, type TopicRuleRow } from '../db/queries/topic-rules.ts';
+import { findLeafTopics } from '../db/queries/topic-tree.ts';
+import { findAllTopics } from '../db/queries/topics.ts';
 import { compileFallback, withFallback } from './fallback.ts';
 import { compileTagger, type TaggablePaper, type Tagger } from './tagger.ts';
 
@@ -11,19 +15,38 @@ import { compileTagger, type TaggablePaper, type Tagger } from './tagger.ts';
  */
 export async function loadTagger(db: Db): Promise<Tagger> {
   const rules = await findTopicRules(db);
-  const topics = await findAllTopics(db);
-  const parents = new Set(topics.map((t) => t.parent_id));
-  const taggable = topics.filter((t) => !parents.has(t.id));
+  const taggable = await findLeafTopics(db);
   // Compiling some 500 rules takes tens of milliseconds: reuse the last tagger while the
   // rules and topics it was built from are unchanged (a mutation of a topic changes them).
   const key = JSON.stringify([rules, taggable.map((t) => [t.slug, t.name, t.description])]);
   if (lastTagger?.key !== key) {
-    lastTagger = { key, tagger: withFallback(compileTagger(rules), compileFallback(taggable)) };
+    // A stored rule the rule language refuses (one written before it was restricted) is left
+    // out, not allowed to stop all tagging: invalidRules() names it, and the server logs it.
+    const invalid: InvalidRule[] = [];
+    const valid = rules.filter((rule) => {
+      try {
+        compileTagger([rule]);
+        return true;
+      } catch (error) {
+        invalid.push({ ...rule, reason: (error as Error).message });
+        return false;
+      }
+    });
+    lastTagger = { key, tagger: withFallback(compileTagger(valid), compileFallback(taggable)), invalid };
   }
   return lastTagger.tagger;
 }
 
-let lastTagger: { key: string; tagger: Tagger } | undefined;
+export interface InvalidRule extends TopicRuleRow {
+  reason: string;
+}
+
+let lastTagger: { key: string; tagger: Tagger; invalid: InvalidRule[] } | undefined;
+
+/** The stored rules the last tagger left out because they are not valid, and why. */
+export function invalidRules(): InvalidRule[] {
+  return lastTagger?.invalid ?? [];
+}
 
 const CHUNK = 2000;
 

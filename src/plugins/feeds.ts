@@ -2,24 +2,27 @@
 // newest papers, and any search. They run the same queries as the GraphQL API.
 import { Feed } from 'feed';
 import type { Plugin } from 'graphql-yoga';
-import type { Db } from './db/database.ts';
-import { findPaperPages, type Paper, type PaperTexts, withTexts } from './db/queries/papers.ts';
-import { searchPapers } from './db/queries/search.ts';
-import { findTopicsBySlugs } from './db/queries/topics.ts';
+import type { Db } from '../db/database.ts';
+import { isDatabaseUnavailable } from '../db/failures.ts';
+import { findPaperPages } from '../db/queries/paper-lists.ts';
+import { type ListedPaper, type PaperTexts, withTexts } from '../db/queries/papers.ts';
+import { searchPapers } from '../db/queries/search.ts';
+import { findTopicsBySlugs } from '../db/queries/topics.ts';
+import { textProblem } from '../paper-values.ts';
 
 const FEED_SIZE = 50;
 
 interface FeedSpec {
   title: string;
   description: string;
-  papers: Paper[];
+  papers: ListedPaper[];
 }
 
-function arxivLink(paper: Paper, origin: string): string {
+function arxivLink(paper: ListedPaper, origin: string): string {
   return paper.arxiv_id ? `https://arxiv.org/abs/${paper.arxiv_id}` : `${origin}/graphql`;
 }
 
-function render(spec: FeedSpec, papers: (Paper & PaperTexts)[], url: URL, format: 'atom' | 'rss'): string {
+function render(spec: FeedSpec, papers: (ListedPaper & PaperTexts)[], url: URL, format: 'atom' | 'rss'): string {
   const feed = new Feed({
     id: url.href,
     title: spec.title,
@@ -75,7 +78,9 @@ async function feedFor(db: Db, url: URL): Promise<FeedSpec | undefined> {
   }
   if (url.pathname === '/feeds/search') {
     const q = url.searchParams.get('q')?.trim() ?? '';
-    if (q === '' || q.length > 500) return undefined;
+    if (q === '') return undefined;
+    const problem = textProblem(q, 'searchQuery');
+    if (problem) throw new FeedRequestError(`q ${problem}.`);
     let hits = await searchPapers(db, q, {}, { mode: 'fulltext', limit: FEED_SIZE });
     if (hits.length === 0) hits = await searchPapers(db, q, {}, { mode: 'similarity', limit: FEED_SIZE });
     return {
@@ -87,32 +92,55 @@ async function feedFor(db: Db, url: URL): Promise<FeedSpec | undefined> {
   return undefined;
 }
 
-/** Serves /feeds/… (Atom, or RSS 2.0 with ?format=rss) before GraphQL sees the request. */
-export function useFeeds(db: Db): Plugin {
+/** A feed request the client got wrong: a 400 with this message. */
+class FeedRequestError extends Error {}
+
+const text = (fetchAPI: { Response: typeof Response }, status: number, body: string, headers = {}) =>
+  new fetchAPI.Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
+
+/**
+ * Serves /feeds/… (Atom, or RSS 2.0 with ?format=rss) before GraphQL sees the request. Its
+ * failures are answered here: an error thrown from this hook would reach the client with its
+ * stack, past Yoga's masking.
+ */
+export function useFeeds(db: Db, logger?: { error(details: unknown, message?: string): void }): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith('/feeds/')) return;
-      if (request.method !== 'GET') {
-        endResponse(new fetchAPI.Response('Feeds answer GET only.\n', { status: 405, headers: { allow: 'GET' } }));
-        return;
+      try {
+        await serveFeed(db, request, url, endResponse, fetchAPI);
+      } catch (error) {
+        if (error instanceof FeedRequestError) return endResponse(text(fetchAPI, 400, error.message));
+        const unavailable = isDatabaseUnavailable(error);
+        if (unavailable) return endResponse(text(fetchAPI, 503, unavailable, { 'retry-after': '1' }));
+        logger?.error({ err: error }, 'a feed failed');
+        endResponse(text(fetchAPI, 500, 'Unexpected error.'));
       }
-      const format = url.searchParams.get('format') === 'rss' ? 'rss' : 'atom';
-      const spec = await feedFor(db, url);
-      if (!spec) {
-        endResponse(
-          new fetchAPI.Response('No such feed: /feeds/daily, /feeds/topics/<slug> or /feeds/search?q=<query>.\n', {
-            status: 404,
-            headers: { 'content-type': 'text/plain; charset=utf-8' },
-          }),
-        );
-        return;
-      }
-      const type = format === 'rss' ? 'application/rss+xml' : 'application/atom+xml';
-      endResponse(
-        new fetchAPI.Response(render(spec, await withTexts(db, spec.papers), url, format), {
-          headers: { 'content-type': `${type}; charset=utf-8` },
-        }),
-      );
     },
   };
+}
+
+async function serveFeed(
+  db: Db,
+  request: Request,
+  url: URL,
+  endResponse: (response: Response) => void,
+  fetchAPI: { Response: typeof Response },
+): Promise<void> {
+  if (request.method !== 'GET') {
+    endResponse(text(fetchAPI, 405, 'Feeds answer GET only.', { allow: 'GET' }));
+    return;
+  }
+  const format = url.searchParams.get('format') === 'rss' ? 'rss' : 'atom';
+  const spec = await feedFor(db, url);
+  if (!spec) {
+    endResponse(text(fetchAPI, 404, 'No such feed: /feeds/daily, /feeds/topics/<slug> or /feeds/search?q=<query>.'));
+    return;
+  }
+  const type = format === 'rss' ? 'application/rss+xml' : 'application/atom+xml';
+  endResponse(
+    new fetchAPI.Response(render(spec, await withTexts(db, spec.papers), url, format), {
+      headers: { 'content-type': `${type}; charset=utf-8` },
+    }),
+  );
 }
