@@ -50,14 +50,23 @@ export function useErrorCodes(options: { errorDetails?: boolean } = {}): Plugin 
         setResult({ ...result, errors: result.errors.map(withoutHttpStatus) });
         return;
       }
-      if (options.errorDetails || Array.isArray(result) || !('errors' in result) || !result.errors) return;
+      if (Array.isArray(result) || !('errors' in result) || !result.errors) return;
       if (!result.errors.some((e) => e.extensions && 'originalError' in e.extensions)) return;
       setResult({
         ...result,
         errors: result.errors.map((e) => {
           if (!e.extensions || !('originalError' in e.extensions)) return e;
-          const { originalError: _hidden, ...extensions } = e.extensions;
-          return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions });
+          const { originalError, ...extensions } = e.extensions;
+          // A body that is not JSON is no GraphQL request at all: 400 whatever the client
+          // accepts (GraphQL over HTTP, "JSON parsing failure"), where Yoga answers 200 to
+          // `Accept: application/json`.
+          const http = extensions.http as { spec?: boolean } | undefined;
+          if (extensions.code === 'BAD_REQUEST' && http?.spec) extensions.http = { ...http, spec: false };
+          return new GraphQLError(e.message, {
+            nodes: e.nodes,
+            path: e.path,
+            extensions: options.errorDetails ? { ...extensions, originalError } : extensions,
+          });
         }),
       });
     },
