@@ -8,6 +8,7 @@
  * literal), which only makes the index less selective, never wrong. Prefixes and literals are ASCII-lowercased,
  * since rules match case-insensitively.
  */
+import { type LiteralShape, requiredLiterals as literalsOfShape } from './required-literals.ts';
 
 /** Longest prefix matchPrefixes works out, and so the longest the tagger's index holds. */
 export const PREFIX_LENGTH = 4;
@@ -71,7 +72,7 @@ export function matchPrefixes(pattern: string): Set<string> | null {
  */
 export function requiredLiterals(pattern: string): string[] | null {
   try {
-    return literalsOf(new PatternParser(pattern).parse());
+    return literalsOfShape(shapeOf(new PatternParser(pattern).parse()), MIN_LITERAL);
   } catch {
     return null;
   }
@@ -79,45 +80,21 @@ export function requiredLiterals(pattern: string): string[] | null {
 
 const MIN_LITERAL = 3;
 
-function literalsOf(node: Node): string[] | null {
+/** The tree as required-literals.ts reads it; an assertion here ends a run of characters. */
+function shapeOf(node: Node): LiteralShape {
   switch (node.kind) {
-    case 'alt': {
-      const all: string[] = [];
-      for (const option of node.options) {
-        const literals = literalsOf(option);
-        if (literals === null) return null;
-        all.push(...literals);
-      }
-      return all;
-    }
+    case 'alt':
+      return { kind: 'alt', options: node.options.map(shapeOf) };
+    case 'seq':
+      return { kind: 'seq', items: node.items.map(shapeOf) };
     case 'repeat':
-      return node.min >= 1 ? literalsOf(node.node) : null;
-    case 'chars':
-    case 'empty':
-      return null; // a single character is too short to be worth checking for
-    case 'seq': {
-      let best: string[] | null = null;
-      const consider = (candidate: string[] | null) => {
-        if (candidate === null || candidate.length === 0) return;
-        const quality = Math.min(...candidate.map((c) => c.length));
-        if (quality < MIN_LITERAL) return;
-        if (best === null || quality > Math.min(...best.map((c) => c.length))) best = candidate;
-      };
-      let run = '';
-      for (const item of node.items) {
-        const single =
-          item.kind === 'chars' && item.chars !== null && item.chars.size === 1 ? [...item.chars][0] : undefined;
-        if (single !== undefined) {
-          run += single;
-          continue;
-        }
-        consider(run === '' ? null : [run]);
-        run = '';
-        if (item.kind === 'alt' || item.kind === 'seq' || item.kind === 'repeat') consider(literalsOf(item));
-      }
-      consider(run === '' ? null : [run]);
-      return best;
+      return { kind: 'repeat', min: node.min, node: shapeOf(node.node) };
+    case 'chars': {
+      const only = node.chars?.size === 1 ? [...node.chars][0] : undefined;
+      return only === undefined ? { kind: 'other' } : { kind: 'char', char: only };
     }
+    case 'empty':
+      return { kind: 'other' };
   }
 }
 

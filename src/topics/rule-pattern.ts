@@ -29,6 +29,7 @@
 
 import { backtrackingBound } from './backtracking-cost.ts';
 import { type CharSet, fold, singleCode } from './char-sets.ts';
+import { type LiteralShape, requiredLiterals } from './required-literals.ts';
 import { parseRulePattern, type RuleNode } from './rule-syntax.ts';
 
 /** What the tagger needs to know about a pattern to run it. */
@@ -76,7 +77,7 @@ export function analyzeRulePattern(pattern: string): RulePattern {
     maxLength = Math.max(maxLength, longest(whole));
     usesTextAnchors ||= hasTextAnchor(whole);
     matchesEmpty ||= matchesEmptyText(whole);
-    const own = literalsOf(whole);
+    const own = requiredLiterals(shapeOf(whole), MIN_LITERAL);
     literals = literals && own ? [...literals, ...own] : null;
     if (lookahead) {
       groups++;
@@ -133,46 +134,24 @@ function hasTextAnchor(node: RuleNode): boolean {
 /** Shortest literal worth checking for: two letters already rule out most texts for most rules. */
 const MIN_LITERAL = 2;
 
-/** See RulePattern.literals. A sequence offers the best of its runs of single characters and of its parts. */
-function literalsOf(node: RuleNode): string[] | null {
+/**
+ * The tree as required-literals.ts reads it (see RulePattern.literals): an assertion (`\b`)
+ * consumes nothing, so a run of characters goes on across it.
+ */
+function shapeOf(node: RuleNode): LiteralShape {
   switch (node.kind) {
-    case 'set':
-    case 'assert':
-      return null;
-    case 'alt': {
-      const all: string[] = [];
-      for (const option of node.options) {
-        const literals = literalsOf(option);
-        if (literals === null) return null;
-        all.push(...literals);
-      }
-      return all;
-    }
+    case 'alt':
+      return { kind: 'alt', options: node.options.map(shapeOf) };
+    case 'seq':
+      return { kind: 'seq', items: node.items.map(shapeOf) };
     case 'repeat':
-      return node.min >= 1 ? literalsOf(node.node) : null;
-    case 'seq': {
-      let best: string[] | null = null;
-      const shortest = (literals: string[]) => Math.min(...literals.map((literal) => literal.length));
-      const consider = (candidate: string[] | null) => {
-        if (candidate === null || candidate.length === 0 || shortest(candidate) < MIN_LITERAL) return;
-        if (best === null || shortest(candidate) > shortest(best)) best = candidate;
-      };
-      let run = '';
-      for (const item of node.items) {
-        const c = item.kind === 'set' ? literalChar(item.set) : null;
-        if (c !== null) {
-          run += c;
-          continue;
-        }
-        if (item.kind !== 'assert') {
-          consider(run === '' ? null : [run]); // an assertion (`\b`) consumes nothing: the run goes on
-          run = '';
-          consider(literalsOf(item));
-        }
-      }
-      consider(run === '' ? null : [run]);
-      return best;
+      return { kind: 'repeat', min: node.min, node: shapeOf(node.node) };
+    case 'set': {
+      const char = literalChar(node.set);
+      return char === null ? { kind: 'other' } : { kind: 'char', char };
     }
+    case 'assert':
+      return { kind: 'zero-width' };
   }
 }
 
