@@ -8,7 +8,7 @@
  * literal), which only makes the index less selective, never wrong. Prefixes and literals are ASCII-lowercased,
  * since rules match case-insensitively.
  */
-import { type LiteralShape, requiredLiterals as literalsOfShape } from './required-literals.ts';
+import { type Leaf, requiredLiterals as literalsOf } from './required-literals.ts';
 
 /** Longest prefix matchPrefixes works out, and so the longest the tagger's index holds. */
 export const PREFIX_LENGTH = 4;
@@ -72,7 +72,7 @@ export function matchPrefixes(pattern: string): Set<string> | null {
  */
 export function requiredLiterals(pattern: string): string[] | null {
   try {
-    return literalsOfShape(shapeOf(new PatternParser(pattern).parse()), MIN_LITERAL);
+    return literalsOf(new PatternParser(pattern).parse(), leafOf, MIN_LITERAL);
   } catch {
     return null;
   }
@@ -80,22 +80,10 @@ export function requiredLiterals(pattern: string): string[] | null {
 
 const MIN_LITERAL = 3;
 
-/** The tree as required-literals.ts reads it; an assertion here ends a run of characters. */
-function shapeOf(node: Node): LiteralShape {
-  switch (node.kind) {
-    case 'alt':
-      return { kind: 'alt', options: node.options.map(shapeOf) };
-    case 'seq':
-      return { kind: 'seq', items: node.items.map(shapeOf) };
-    case 'repeat':
-      return { kind: 'repeat', min: node.min, node: shapeOf(node.node) };
-    case 'chars': {
-      const only = node.chars?.size === 1 ? [...node.chars][0] : undefined;
-      return only === undefined ? { kind: 'other' } : { kind: 'char', char: only };
-    }
-    case 'empty':
-      return { kind: 'other' };
-  }
+/** A one-character set is a literal character; anything else (assertions too) ends a run. */
+function leafOf(node: Node): Leaf {
+  const only = node.kind === 'chars' && node.chars?.size === 1 ? [...node.chars][0] : undefined;
+  return only === undefined ? 'other' : { char: only };
 }
 
 /** Extends the `open` prefixes through `node`; prefixes that are complete or cannot be extended go to `closed`. */

@@ -29,7 +29,7 @@
 
 import { backtrackingBound } from './backtracking-cost.ts';
 import { type CharSet, fold, singleCode } from './char-sets.ts';
-import { type LiteralShape, requiredLiterals } from './required-literals.ts';
+import { type Leaf, requiredLiterals } from './required-literals.ts';
 import { parseRulePattern, type RuleNode } from './rule-syntax.ts';
 
 /** What the tagger needs to know about a pattern to run it. */
@@ -77,7 +77,7 @@ export function analyzeRulePattern(pattern: string): RulePattern {
     maxLength = Math.max(maxLength, longest(whole));
     usesTextAnchors ||= hasTextAnchor(whole);
     matchesEmpty ||= matchesEmptyText(whole);
-    const own = requiredLiterals(shapeOf(whole), MIN_LITERAL);
+    const own = requiredLiterals(whole, leafOf, MIN_LITERAL);
     literals = literals && own ? [...literals, ...own] : null;
     if (lookahead) {
       groups++;
@@ -135,24 +135,13 @@ function hasTextAnchor(node: RuleNode): boolean {
 const MIN_LITERAL = 2;
 
 /**
- * The tree as required-literals.ts reads it (see RulePattern.literals): an assertion (`\b`)
- * consumes nothing, so a run of characters goes on across it.
+ * What a node is to the literal finder (see RulePattern.literals): a set of one character is a
+ * literal; an assertion (`\b`) consumes nothing, so a run of characters goes on across it.
  */
-function shapeOf(node: RuleNode): LiteralShape {
-  switch (node.kind) {
-    case 'alt':
-      return { kind: 'alt', options: node.options.map(shapeOf) };
-    case 'seq':
-      return { kind: 'seq', items: node.items.map(shapeOf) };
-    case 'repeat':
-      return { kind: 'repeat', min: node.min, node: shapeOf(node.node) };
-    case 'set': {
-      const char = literalChar(node.set);
-      return char === null ? { kind: 'other' } : { kind: 'char', char };
-    }
-    case 'assert':
-      return { kind: 'zero-width' };
-  }
+function leafOf(node: RuleNode): Leaf {
+  if (node.kind === 'assert') return 'zero-width';
+  const char = node.kind === 'set' ? literalChar(node.set) : null;
+  return char === null ? 'other' : { char };
 }
 
 /** The lowercase character a set stands for when it is one ASCII character (a letter with its other case), else null. */
