@@ -1,9 +1,10 @@
 // Codes on every error a client can get, and masking for the rest: clients branch on
 // `extensions.code`, and nothing internal (messages, stacks, SQL) reaches them.
-import { GraphQLError, getOperationAST } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { maskError, type Plugin, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable, WriteQueueFullError } from '../db/failures.ts';
+import { isMutating } from '../request-scope.ts';
 
 /** The same error with other extensions (a GraphQLError's extensions are read-only). */
 function withExtensions(error: GraphQLError, extensions: GraphQLError['extensions']): GraphQLError {
@@ -32,7 +33,6 @@ function withoutHttpStatus(error: GraphQLError): GraphQLError {
  * fit the schema, and a variable of the wrong type or shape.
  */
 export function useErrorCodes(options: { errorDetails?: boolean } = {}): Plugin {
-  const mutations = new WeakSet<Request>();
   return {
     // Yoga attaches the parser's own error to a malformed body's error (`extensions.originalError`),
     // and that message quotes the body: nothing of what a client sent, or of the server, goes
@@ -41,7 +41,7 @@ export function useErrorCodes(options: { errorDetails?: boolean } = {}): Plugin 
       // A mutation that answered data wrote: an error beside it (in a field of its payload)
       // must not make the response a 503, which tells clients to send the write again.
       if (
-        mutations.has(request) &&
+        isMutating(request) &&
         !Array.isArray(result) &&
         'data' in result &&
         Object.values(result.data ?? {}).some((value) => value !== null) &&
@@ -80,18 +80,13 @@ export function useErrorCodes(options: { errorDetails?: boolean } = {}): Plugin 
       ({ result, setResult }) => {
         if (result.length > 0) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
       },
-    onExecute: ({ args }) => {
-      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') {
-        mutations.add((args.contextValue as { request: Request }).request);
-      }
-      return {
-        onExecuteDone: ({ result, setResult }) => {
-          // Errors without a path come from coercing the variables, before execution starts.
-          if (!('errors' in result) || !result.errors || 'data' in result) return;
-          setResult({ ...result, errors: result.errors.map((e) => (e.path ? e : withCode(e, 'BAD_USER_INPUT'))) });
-        },
-      };
-    },
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        // Errors without a path come from coercing the variables, before execution starts.
+        if (!('errors' in result) || !result.errors || 'data' in result) return;
+        setResult({ ...result, errors: result.errors.map((e) => (e.path ? e : withCode(e, 'BAD_USER_INPUT'))) });
+      },
+    }),
   };
 }
 

@@ -185,6 +185,20 @@ describe.runIf(enabled)('Redis fails', () => {
     after.close();
   }, 60_000);
 
+  it('stalled from the start: the server serves within seconds without it, and uses it once it answers', async () => {
+    const redisProxy = await proxyTo(REDIS_URL);
+    redisProxy.freeze();
+    const started = performance.now();
+    const { origin } = await serve({ redisUrl: redisProxy.via(REDIS_URL) });
+    // It waits a moment for Redis (so that no subscription misses an event), then serves without it.
+    expect(performance.now() - started).toBeLessThan(8_000);
+    const answer = await gql(origin, paperQuery);
+    expect(answer.body.errors).toBeUndefined();
+    expect((await ready(origin)).body).toMatchObject({ status: 'ready', redis: 'down' });
+    await redisProxy.heal();
+    expect(await within(10_000, async () => (await ready(origin)).body.redis === 'up')).toBe(true);
+  }, 60_000);
+
   it('frozen (stalled): reads and writes are answered within 2 s each', async () => {
     const redisProxy = await proxyTo(REDIS_URL);
     const { origin } = await serve({ redisUrl: redisProxy.via(REDIS_URL) });
